@@ -1,0 +1,84 @@
+"""Układanka: a real-time collaborative board for an association's annual programme of work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, has_request_context, request, session
+from flask_migrate import upgrade
+
+from planner.config import ROOT, Config
+from planner.extensions import babel, db, migrate, socketio
+from planner.ratelimit import SlidingWindow
+
+MAX_SOCKET_MESSAGE = 2 * 1024 * 1024  # bigger frames are cut off by Engine.IO
+
+
+def select_locale() -> str:
+    """The language chosen with the switch, else the browser's preference, else Polish."""
+    if not has_request_context():
+        return "pl"
+    chosen = session.get("lang")
+    if chosen in ("pl", "en"):
+        return chosen
+    return request.accept_languages.best_match(("pl", "en")) or "pl"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers go on during a write; FULL sync makes an acknowledged op durable."""
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000", "foreign_keys=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    config = Config().as_dict()
+    config.update(test_config or {})
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(config["INSTANCE_PATH"]),
+    )
+    app.config.update(config)
+    app.json.ensure_ascii = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"] if not app.config["TESTING"] else "threading",
+        message_queue=app.config["MESSAGE_QUEUE"],
+        max_http_buffer_size=MAX_SOCKET_MESSAGE,
+    )
+    app.extensions["planner.join_failures"] = SlidingWindow(
+        app.config["JOIN_FAILURES_PER_MINUTE"], 60
+    )
+
+    from planner import api, realtime, views  # noqa: F401  (registers socket handlers)
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)
+    app.after_request(_security_headers)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            db.engine.dispose()  # reconnect so every pooled connection gets the pragmas
+        upgrade(directory=str(ROOT / "migrations"))
+    return app

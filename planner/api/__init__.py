@@ -1,0 +1,76 @@
+"""REST adapters under /api: parse and validate, call the board, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from planner.auth import current_actor
+from planner.board import Actor, BoardError
+from planner.extensions import db
+from planner.models import Workshop
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+_HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
+_HTTP_CODES |= {413: "too_large", 429: "rate_limited"}
+
+
+def error_response(err: BoardError):
+    return jsonify(err.to_dict()), err.status
+
+
+@bp.errorhandler(BoardError)
+def _board_error(err: BoardError):
+    return error_response(err)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    code = _HTTP_CODES.get(exc.code or 500, "validation_error")
+    if exc.code == 405:
+        code = "not_found"
+    body = {"error": {"code": code, "message": exc.description or exc.name}}
+    return jsonify(body), exc.code
+
+
+def load_body(schema: Schema) -> dict[str, Any]:
+    """The request's JSON object loaded through a schema, or a BoardError naming the fields."""
+    if (request.content_length or 0) > current_app.config["MAX_JSON_BYTES"]:
+        raise BoardError("too_large", _("The request is too large."))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BoardError("validation_error", _("Send a JSON object."))
+    try:
+        return schema.load(body)
+    except ValidationError as exc:
+        raise BoardError.from_validation(exc, _("Some fields are not valid.")) from exc
+
+
+def require_actor() -> Actor:
+    actor = current_actor()
+    if actor is None:
+        raise BoardError("unauthorized", _("Log in or join a workshop first."))
+    return actor
+
+
+def require_staff() -> Actor:
+    actor = require_actor()
+    if not actor.is_staff:
+        raise BoardError("forbidden", _("Only facilitators may do this."))
+    return actor
+
+
+def visible_workshop(actor: Actor, workshop_id: int) -> Workshop:
+    """The workshop, if this actor may see it; another workshop is answered as not found."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None or not actor.may_see(workshop_id):
+        raise BoardError("not_found", _("No such workshop."))
+    return workshop
+
+
+from planner.api import accounts, openapi, workshops  # noqa: E402, F401  (register routes)

@@ -1,0 +1,45 @@
+"""The op types: each names its schema, the participants' right it needs, and its rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy.orm as so
+from marshmallow import Schema
+
+from planner.board.actor import Actor
+from planner.models import Workshop
+
+
+@dataclass
+class Context:
+    session: so.Session
+    workshop: Workshop
+    actor: Actor
+
+
+Rule = Callable[[Context, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    type: str
+    schema: Schema
+    right: str | None  # the participants' right it needs; None = staff only
+    rule: Rule
+    blocked_by_lock: bool = True
+
+
+OPS: dict[str, OpSpec] = {}
+
+
+def op(type_: str, schema: Schema, right: str | None, *, blocked_by_lock: bool = True):
+    """Register a rule for an op type; the rule returns the event's data."""
+
+    def register(rule: Rule) -> Rule:
+        OPS[type_] = OpSpec(type_, schema, right, rule, blocked_by_lock)
+        return rule
+
+    return register

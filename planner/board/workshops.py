@@ -1,0 +1,128 @@
+"""Workshops: creation from a template, join codes, snapshots and catch-up."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+
+from planner.board.phases import DEFAULT_PHASE
+from planner.board.presets import TEMPLATES
+from planner.extensions import db
+from planner.models import Domain, Event, Group, Participant, Partner, Piece, Workshop
+from planner.schemas import (
+    DomainSchema,
+    EventSchema,
+    GroupSchema,
+    ParticipantSchema,
+    PartnerSchema,
+    PieceSchema,
+    WorkshopSchema,
+)
+
+# No 0/O, 1/I/L: easy to read off a projector and type on a tablet. 31^8 ≈ 8.5e11 codes,
+# and unknown codes are rate-limited per address, so guessing one is hopeless.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+workshop_schema = WorkshopSchema()
+_domains = DomainSchema(many=True)
+_groups = GroupSchema(many=True)
+_partners = PartnerSchema(many=True)
+_pieces = PieceSchema(many=True)
+_participants = ParticipantSchema(many=True)
+_events = EventSchema(many=True)
+
+
+def normalise_code(raw: str) -> str:
+    """Accept codes typed in lower case, with spaces or a dash ("abcd-efgh")."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(sa.select(Workshop.id).where(Workshop.code == code)) is None:
+            return code
+
+
+def create_workshop(title: str, year: int, template: str, created_by_id: int | None) -> Workshop:
+    preset = TEMPLATES[template]
+    workshop = Workshop(
+        code=_new_code(),
+        title=title.strip(),
+        year=year,
+        phase=DEFAULT_PHASE,
+        locked=False,
+        seq=0,
+        created_by_id=created_by_id,
+    )
+    db.session.add(workshop)
+    db.session.flush()
+    for position, (key, name, color) in enumerate(preset["domains"]):
+        db.session.add(
+            Domain(workshop_id=workshop.id, key=key, name=name, color=color, position=position)
+        )
+    for position, name in enumerate(preset["partners"]):
+        db.session.add(Partner(workshop_id=workshop.id, name=name, position=position))
+    db.session.commit()
+    return workshop
+
+
+def find_by_code(raw: str) -> Workshop | None:
+    code = normalise_code(raw)
+    if len(code) != CODE_LENGTH:
+        return None
+    return db.session.scalar(sa.select(Workshop).where(Workshop.code == code))
+
+
+def snapshot(workshop: Workshop, online: set[int]) -> dict[str, Any]:
+    """The whole board in one read; seq is the last event it includes."""
+    wid = workshop.id
+    session = db.session
+    domains = session.scalars(
+        sa.select(Domain).where(Domain.workshop_id == wid).order_by(Domain.position)
+    )
+    groups = session.scalars(sa.select(Group).where(Group.workshop_id == wid).order_by(Group.id))
+    partners = session.scalars(
+        sa.select(Partner).where(Partner.workshop_id == wid).order_by(Partner.position)
+    )
+    pieces = session.scalars(
+        sa.select(Piece)
+        .where(Piece.workshop_id == wid)
+        .order_by(Piece.domain_id.is_(None), Piece.domain_id, Piece.position)
+    )
+    people = session.scalars(
+        sa.select(Participant)
+        .where(Participant.workshop_id == wid, Participant.removed_at.is_(None))
+        .order_by(Participant.id)
+    ).all()
+    participants = _participants.dump(people)
+    for entry in participants:
+        entry["online"] = entry["id"] in online
+    return {
+        "workshop": workshop_schema.dump(workshop),
+        "domains": _domains.dump(domains),
+        "groups": _groups.dump(groups),
+        "partners": _partners.dump(partners),
+        "pieces": _pieces.dump(pieces),
+        "participants": participants,
+        "seq": workshop.seq,
+    }
+
+
+def events_since(workshop: Workshop, since: int) -> list[dict[str, Any]] | None:
+    """Exactly the events after `since`, or None when they cannot be served (ask for a snapshot)."""
+    if since > workshop.seq:
+        return None
+    rows = db.session.scalars(
+        sa.select(Event)
+        .where(Event.workshop_id == workshop.id, Event.seq > since)
+        .order_by(Event.seq)
+    )
+    return _events.dump(rows)

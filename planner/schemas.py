@@ -1,0 +1,281 @@
+"""Marshmallow schemas: one per resource, used for REST, socket payloads and exports alike.
+
+Input schemas are strict: unknown fields are refused, "12" is not an integer, every text has a
+length limit. Output schemas define the wire shapes of docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+PIECE_STATUSES = ("proposed", "accepted", "in_programme", "in_progress", "done")
+MAX_COST_PLN = Decimal("999999999999.99")
+COLOR = validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Use a colour like #1a7f5a.")
+CODE_RE = re.compile(r"^[A-Za-z0-9ĄĆĘŁŃÓŚŹŻąćęłńóśźż][A-Za-z0-9ĄĆĘŁŃÓŚŹŻąćęłńóśźż._/-]{0,19}$")
+
+
+def Text(maximum: int, *, required: bool = False, minimum: int = 0, **kw: Any) -> fields.String:
+    """A string field with a length limit; optional texts also accept null."""
+    return fields.String(
+        required=required,
+        allow_none=not required,
+        validate=validate.Length(min=minimum, max=maximum),
+        **kw,
+    )
+
+
+def Id(**kw: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=2**53), **kw)
+
+
+class Amount(fields.Field):
+    """A non-negative amount in PLN: a JSON number (not a string), kept to two decimals."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("Not a valid number.")
+        try:
+            amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        except InvalidOperation as exc:
+            raise ValidationError("Not a valid number.") from exc
+        if not amount.is_finite() or amount < 0 or amount > MAX_COST_PLN:
+            raise ValidationError("Must be between 0 and 999 999 999 999.99.")
+        return amount
+
+    def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kw: Any):
+        return None if value is None else float(value)
+
+
+class PieceFieldsSchema(Schema):
+    """The editable fields of an action (piece.create's `piece`, piece.update's `changes`)."""
+
+    code = fields.String(
+        validate=validate.Regexp(CODE_RE, error="Use 1–20 letters, digits, '-', '.', '_' or '/'.")
+    )
+    title = Text(200, required=True, minimum=1)
+    description = Text(5000)
+    objective = Text(500)
+    lead = Text(200)
+    partners = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        validate=validate.Length(max=60),
+    )
+    quarters = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=4)))
+    cost_pln = Amount(allow_none=True)
+    funding = Text(500)
+    result = Text(2000)
+    indicator = Text(500)
+    status = fields.String(validate=validate.OneOf(PIECE_STATUSES))
+
+    @validates("quarters")
+    def _distinct_quarters(self, value: list[int], **kw: Any) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("Quarters must be distinct.")
+
+    @validates("title")
+    def _title_not_blank(self, value: str, **kw: Any) -> None:
+        if not value.strip():
+            raise ValidationError("The title cannot be blank.")
+
+
+class OpEnvelopeSchema(Schema):
+    """What every op has; read first so a repeated op_id can be answered before anything else."""
+
+    class Meta:
+        unknown = "exclude"
+
+    op_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    type = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class OpSchema(Schema):
+    op_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    type = fields.String(required=True)
+
+
+class PieceCreateOp(OpSchema):
+    piece = fields.Nested(PieceFieldsSchema, required=True)
+    domain_id = Id(allow_none=True)
+    position = fields.Integer(strict=True)
+
+
+class PieceUpdateOp(OpSchema):
+    piece_id = Id(required=True)
+    changes = fields.Nested(PieceFieldsSchema(partial=True), required=True)
+    version = fields.Integer(strict=True)
+
+    @validates("changes")
+    def _something(self, value: dict, **kw: Any) -> None:
+        if not value:
+            raise ValidationError("Name at least one field to change.")
+
+
+class PieceMoveOp(OpSchema):
+    piece_id = Id(required=True)
+    domain_id = Id(required=True, allow_none=True)
+    position = fields.Integer(strict=True, required=True)
+
+
+class PieceDeleteOp(OpSchema):
+    piece_id = Id(required=True)
+
+
+class GroupFieldsSchema(Schema):
+    name = Text(80, required=True, minimum=1)
+    color = fields.String(validate=COLOR)
+
+
+class GroupCreateOp(OpSchema):
+    group = fields.Nested(GroupFieldsSchema, required=True)
+
+
+class SyncSchema(Schema):
+    since = fields.Integer(strict=True, required=True, validate=validate.Range(min=0))
+
+
+class DragSchema(Schema):
+    piece_id = Id(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(("start", "end")))
+
+
+class ConnectAuthSchema(Schema):
+    token = fields.String(validate=validate.Length(max=200))
+    workshop_id = Id()
+    since = fields.Integer(strict=True, validate=validate.Range(min=0))
+
+
+# --- REST bodies ---------------------------------------------------------------------------
+
+
+class LoginSchema(Schema):
+    username = Text(60, required=True, minimum=1)
+    password = Text(200, required=True, minimum=1)
+
+
+class SetupSchema(Schema):
+    token = Text(200, required=True, minimum=1)
+    username = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[\w.@-]{3,60}$", error="3–60 letters, digits or . @ - _, without spaces."
+        ),
+    )
+    password = Text(200, required=True, minimum=10)
+
+
+class JoinSchema(Schema):
+    code = Text(20, required=True, minimum=1)
+    name = Text(60, required=True, minimum=1)
+    group_id = Id(allow_none=True)
+
+    @validates("name")
+    def _name_not_blank(self, value: str, **kw: Any) -> None:
+        if not value.strip():
+            raise ValidationError("The name cannot be blank.")
+
+
+class WorkshopCreateSchema(Schema):
+    title = Text(200, required=True, minimum=1)
+    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=2100))
+    template = fields.String(load_default="smk2030", validate=validate.OneOf(("smk2030", "blank")))
+
+
+# --- Output shapes -------------------------------------------------------------------------
+
+
+class WorkshopSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    title = fields.String()
+    year = fields.Integer()
+    phase = fields.String()
+    locked = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class DomainSchema(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    name = fields.String()
+    color = fields.String()
+    position = fields.Integer()
+
+
+class GroupSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    color = fields.String()
+
+
+class PartnerSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class PieceSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    domain_id = fields.Integer(allow_none=True)
+    position = fields.Integer()
+    group_id = fields.Integer(allow_none=True)
+    objective = fields.String(allow_none=True)
+    lead = fields.String(allow_none=True)
+    partners = fields.List(fields.String())
+    quarters = fields.List(fields.Integer())
+    cost_pln = Amount(allow_none=True)
+    funding = fields.String(allow_none=True)
+    result = fields.String(allow_none=True)
+    indicator = fields.String(allow_none=True)
+    status = fields.String()
+    version = fields.Integer()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ParticipantSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    group_id = fields.Integer(allow_none=True)
+    role = fields.String()
+
+
+class ActorSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    group_id = fields.Integer(allow_none=True)
+    role = fields.String()
+
+
+class EventSchema(Schema):
+    seq = fields.Integer()
+    type = fields.String()
+    op_id = fields.String()
+    actor = fields.Dict()
+    at = fields.AwareDateTime()
+    data = fields.Dict()
+
+
+class StaffUserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    role = fields.Constant("staff")
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict()
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+piece_schema = PieceSchema()
+event_schema = EventSchema()
