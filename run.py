@@ -11,10 +11,12 @@ clone needs nothing but Python 3.11 and git. It re-installs when pyproject.toml 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import subprocess
 import sys
 import venv
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -44,6 +46,8 @@ def _patch_async_mode() -> str:
     """Monkey-patch for the green-thread server before anything else is imported."""
     mode = os.environ.get("PLANNER_ASYNC_MODE", "eventlet")
     if mode == "eventlet":
+        # Known and planned for: gevent is the drop-in alternative (PLANNER_ASYNC_MODE=gevent).
+        warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
         import eventlet
 
         eventlet.monkey_patch()
@@ -51,6 +55,12 @@ def _patch_async_mode() -> str:
         from gevent import monkey
 
         monkey.patch_all()
+    else:
+        return mode
+    try:  # psycopg2 waits for PostgreSQL through the green hub instead of blocking it
+        importlib.import_module(f"psycogreen.{mode}").patch_psycopg()
+    except ImportError:  # installed without the postgres extra: SQLite only
+        pass
     return mode
 
 

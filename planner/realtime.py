@@ -170,7 +170,7 @@ def on_sync(payload: Any = None) -> dict[str, Any]:
         return err.to_dict()
     workshop = db.session.get(Workshop, client.workshop_id)
     name, body = _catch_up(workshop, args["since"])
-    return {name: body}
+    return body if name == "events" else {"snapshot": body}
 
 
 def _dragging(client: Client, piece_id: int, state: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from planner import auth
+from planner import api, auth
 from planner.board import find_by_code
 from planner.board.workshops import format_code, workshop_schema
 from planner.extensions import db
@@ -28,7 +28,7 @@ def _common() -> dict[str, Any]:
 @bp.app_errorhandler(404)
 def _not_found(exc):
     if request.path.startswith("/api/"):
-        return {"error": {"code": "not_found", "message": _("Not found.")}}, 404
+        return api.http_error(exc)
     return render_template("error.html", code=404, message=_("This page does not exist.")), 404
 
 

@@ -96,14 +96,14 @@ class LiveServer:
         self._staff_token: str | None = None
 
     def start(self, timeout: float = 30) -> LiveServer:
-        log = open(self.tmp / f"server-{self.port}.log", "ab")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py")],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(self.tmp / f"server-{self.port}.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(ROOT / "run.py")],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

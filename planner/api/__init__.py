@@ -29,11 +29,12 @@ def _board_error(err: BoardError):
     return error_response(err)
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    code = _HTTP_CODES.get(exc.code or 500, "validation_error")
-    if exc.code == 405:
-        code = "not_found"
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    """HTTP errors under /api (routing ones included) get the wire error shape."""
+    if not request.path.startswith("/api/"):
+        return exc
+    code = _HTTP_CODES.get(exc.code or 500, "not_found" if exc.code == 405 else "validation_error")
     body = {"error": {"code": code, "message": exc.description or exc.name}}
     return jsonify(body), exc.code
 

@@ -1,0 +1,130 @@
+"""A client-side copy of the board, applying events in seq order exactly as the browser does."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import socketio
+
+
+class Mirror:
+    def __init__(self) -> None:
+        self.pieces: dict[int, dict[str, Any]] = {}
+        self.seq = 0
+        self.seen: list[int] = []  # every seq applied, in order
+        self.pending: dict[int, dict[str, Any]] = {}
+        self.changed = threading.Condition()
+
+    def load(self, snapshot: dict[str, Any]) -> None:
+        with self.changed:
+            self.pieces = {p["id"]: dict(p) for p in snapshot["pieces"]}
+            self.seq = snapshot["seq"]
+            self.pending = {s: e for s, e in self.pending.items() if s > self.seq}
+            self._drain()
+
+    def receive(self, event: dict[str, Any]) -> None:
+        with self.changed:
+            if event["seq"] > self.seq:
+                self.pending[event["seq"]] = event
+                self._drain()
+
+    def _drain(self) -> None:
+        while self.seq + 1 in self.pending:
+            event = self.pending.pop(self.seq + 1)
+            self._apply(event)
+            self.seq = event["seq"]
+            self.seen.append(self.seq)
+        self.changed.notify_all()
+
+    def _zone(self, domain_id: int | None) -> list[dict[str, Any]]:
+        return [p for p in self.pieces.values() if p["domain_id"] == domain_id]
+
+    def _remove_at(self, where: dict[str, Any], piece_id: int) -> None:
+        for p in self._zone(where["domain_id"]):
+            if p["id"] != piece_id and p["position"] > where["position"]:
+                p["position"] -= 1
+
+    def _insert_at(self, where: dict[str, Any], piece_id: int) -> None:
+        for p in self._zone(where["domain_id"]):
+            if p["id"] != piece_id and p["position"] >= where["position"]:
+                p["position"] += 1
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        data = event["data"]
+        kind = event["type"]
+        if kind == "piece.create":
+            piece = data["piece"]
+            self._insert_at(piece, piece["id"])
+            self.pieces[piece["id"]] = dict(piece)
+        elif kind == "piece.move":
+            piece = data["piece"]
+            self.pieces.pop(piece["id"], None)
+            self._remove_at(data["from"], piece["id"])
+            self._insert_at(data["to"], piece["id"])
+            self.pieces[piece["id"]] = dict(piece)
+        elif kind == "piece.update":
+            self.pieces[data["piece"]["id"]] = dict(data["piece"])
+        elif kind == "piece.delete":
+            self.pieces.pop(data["piece_id"], None)
+            self._remove_at(data["from"], data["piece_id"])
+
+    def layout(self) -> dict[int, tuple[int | None, int]]:
+        with self.changed:
+            return {pid: (p["domain_id"], p["position"]) for pid, p in self.pieces.items()}
+
+    def wait_for_seq(self, seq: int, timeout: float = 20) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.seq >= seq, timeout)
+
+
+class BoardClient:
+    """A python-socketio client on the websocket transport, feeding a Mirror."""
+
+    def __init__(
+        self, url: str, token: str, workshop_id: int | None = None, mirror: Mirror | None = None
+    ) -> None:
+        self.url = url
+        self.token = token
+        self.workshop_id = workshop_id
+        self.mirror = mirror or Mirror()  # a reconnecting client carries on with its own copy
+        self.sio = socketio.Client(reconnection=False)
+        self.events: list[dict[str, Any]] = []  # every live event, as received
+        self.catch_ups: list[dict[str, Any]] = []
+        self.connect_errors: list[Any] = []
+        self.sio.on("snapshot", self._on_snapshot)
+        self.sio.on("events", self._on_events)
+        self.sio.on("event", self._on_event)
+        self.sio.on("connect_error", self.connect_errors.append)
+
+    def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
+        self.catch_ups.append({"snapshot": snapshot})
+        self.mirror.load(snapshot)
+
+    def _on_events(self, body: dict[str, Any]) -> None:
+        self.catch_ups.append(body)
+        for event in body["events"]:
+            self.mirror.receive(event)
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+        self.mirror.receive(event)
+
+    def connect(self, since: int | None = None) -> BoardClient:
+        auth: dict[str, Any] = {"token": self.token}
+        if self.workshop_id is not None:
+            auth["workshop_id"] = self.workshop_id
+        if since is not None:
+            auth["since"] = since
+        self.sio.connect(self.url, auth=auth, transports=["websocket"], wait_timeout=10)
+        return self
+
+    def op(self, type_: str, **fields: Any) -> dict[str, Any]:
+        import uuid
+
+        return self.sio.call(
+            "op", {"op_id": str(uuid.uuid4()), "type": type_, **fields}, timeout=20
+        )
+
+    def close(self) -> None:
+        self.sio.disconnect()

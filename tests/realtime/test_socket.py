@@ -1,0 +1,167 @@
+"""Socket adapters with several Flask-SocketIO test clients in one workshop."""
+
+from __future__ import annotations
+
+from planner.extensions import socketio
+from tests.conftest import Room
+from tests.support import op_id
+
+
+def received(client, name: str) -> list:
+    return [m["args"][0] for m in client.get_received() if m["name"] == name]
+
+
+def test_connect_sends_snapshot_and_presence(room: Room):
+    anna = room.participant("Anna")
+    staff = room.socket()
+    snap = received(staff, "snapshot")[0]
+    assert snap["seq"] == 2  # the two group.create events
+    assert [d["key"] for d in snap["domains"]][:2] == ["zarzadzanie", "mobilnosc"]
+    assert len(snap["partners"]) == 15
+    tablet = room.socket(room.tokens[anna.id])
+    assert received(tablet, "snapshot")[0]["workshop"]["id"] == room.id
+    presence = received(staff, "presence")[-1]["participants"]
+    assert [(p["name"], p["online"]) for p in presence] == [("Anna", True)]
+
+
+def test_each_event_reaches_every_client_with_the_same_seq(room: Room):
+    clients = [room.socket(), *(room.socket(room.tokens[room.participant(n).id]) for n in "ABC")]
+    for client in clients:
+        client.get_received()
+    ack = clients[1].emit(
+        "op", {"op_id": op_id(), "type": "piece.create", "piece": {"title": "Bilet"}}, callback=True
+    )
+    assert ack["ok"] is True
+    for client in clients:
+        events = received(client, "event")
+        assert [e["seq"] for e in events] == [ack["seq"]]
+        assert events[0]["data"]["piece"]["title"] == "Bilet"
+        assert events[0]["actor"]["name"] == "A"
+
+
+def test_refused_op_changes_nothing_and_reaches_no_one(room: Room):
+    anna = room.participant("Anna")
+    tablet = room.socket(room.tokens[anna.id])
+    watcher = room.socket()
+    before = room.snapshot()
+    watcher.get_received()
+    ack = tablet.emit(
+        "op", {"op_id": op_id(), "type": "group.create", "group": {"name": "x"}}, callback=True
+    )
+    assert ack == {"ok": False, "error": {"code": "forbidden", "message": ack["error"]["message"]}}
+    ack = tablet.emit(
+        "op", {"op_id": op_id(), "type": "piece.create", "piece": {"title": 5}}, callback=True
+    )
+    assert ack["error"]["code"] == "validation_error" and "piece" in ack["error"]["fields"]
+    assert received(watcher, "event") == []
+    assert room.snapshot() == before
+
+
+def test_repeated_op_id_is_applied_once(room: Room):
+    client, watcher = room.socket(), room.socket()
+    watcher.get_received()
+    payload = {"op_id": op_id(), "type": "piece.create", "piece": {"title": "Raz"}}
+    first = client.emit("op", payload, callback=True)
+    second = client.emit("op", payload, callback=True)
+    assert first == second and first["ok"]
+    assert len(received(watcher, "event")) == 1
+    assert len(room.snapshot()["pieces"]) == 1
+
+
+def test_too_large_op_is_refused_and_connection_stays(room: Room):
+    client = room.socket()
+    big = {
+        "op_id": op_id(),
+        "type": "piece.create",
+        "piece": {"title": "x", "description": "ą" * 40_000},
+    }
+    ack = client.emit("op", big, callback=True)
+    assert ack["error"]["code"] == "too_large"
+    assert client.is_connected()
+    assert client.emit(
+        "op", {"op_id": op_id(), "type": "piece.create", "piece": {"title": "ok"}}, callback=True
+    )["ok"]
+
+
+def test_reconnect_with_since_gets_exactly_the_missed_events(room: Room):
+    first = room.socket()
+    seq = received(first, "snapshot")[0]["seq"]
+    first.disconnect()
+    other = room.socket()
+    for title in ("a", "b", "c"):
+        other.emit(
+            "op",
+            {"op_id": op_id(), "type": "piece.create", "piece": {"title": title}},
+            callback=True,
+        )
+    back = room.socket(since=seq)
+    messages = back.get_received()
+    assert [m["name"] for m in messages] == ["events"]
+    events = messages[0]["args"][0]["events"]
+    assert [e["seq"] for e in events] == [seq + 1, seq + 2, seq + 3]
+    assert [e["data"]["piece"]["title"] for e in events] == ["a", "b", "c"]
+
+
+def test_since_from_the_future_gets_a_snapshot(room: Room):
+    client = room.socket(since=10_000)
+    assert [m["name"] for m in client.get_received()] == ["snapshot"]
+
+
+def test_sync(room: Room):
+    client = room.socket()
+    room.create(title="x")
+    answer = client.emit("sync", {"since": 2}, callback=True)
+    assert [e["seq"] for e in answer["events"]] == [3]
+    assert "snapshot" in client.emit("sync", {"since": 99}, callback=True)
+    for bad in ({"since": "2"}, {"since": -1}, {}, "x", {"since": 1, "x": 1}):
+        assert client.emit("sync", bad, callback=True)["error"]["code"] == "validation_error"
+
+
+def test_refused_connections(room: Room):
+    anna = room.participant("Anna")
+    for auth in ({}, {"token": "nope"}, {"token": 5}, None):
+        client = socketio.test_client(room.app, auth=auth)
+        assert not client.is_connected()
+    from planner.board import create_workshop
+
+    other = create_workshop("Inny", 2027, "blank", None)
+    client = socketio.test_client(
+        room.app, auth={"token": room.tokens[anna.id], "workshop_id": other.id}
+    )
+    assert not client.is_connected()
+    staff_without_workshop = socketio.test_client(room.app, auth={"token": room.staff_token})
+    assert not staff_without_workshop.is_connected()
+
+
+def test_drag_reaches_the_others_and_ends_on_disconnect(room: Room):
+    anna = room.participant("Anna")
+    piece = room.create()
+    tablet, other = room.socket(room.tokens[anna.id]), room.socket()
+    tablet.get_received()
+    other.get_received()
+    assert tablet.emit("drag", {"piece_id": piece["id"], "state": "start"}, callback=True) == {
+        "ok": True
+    }
+    assert received(tablet, "dragging") == []
+    seen = received(other, "dragging")
+    assert seen == [
+        {
+            "piece_id": piece["id"],
+            "participant": {"id": anna.id, "name": "Anna", "group_id": anna.group_id},
+            "state": "start",
+        }
+    ]
+    tablet.disconnect()
+    assert received(other, "dragging")[0]["state"] == "end"
+
+
+def test_bad_drag_payloads(room: Room):
+    client = room.socket()
+    for bad in (
+        {"piece_id": "1", "state": "start"},
+        {"piece_id": 1, "state": "hold"},
+        {"piece_id": 99999, "state": "start"},
+        None,
+    ):
+        answer = client.emit("drag", bad, callback=True)
+        assert answer["error"]["code"] in ("validation_error", "not_found")
