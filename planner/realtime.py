@@ -14,7 +14,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 from marshmallow import ValidationError
 
 from planner.auth import actor_for_token
-from planner.board import Actor, Applied, BoardError, apply_op, events_since, snapshot
+from planner.board import Actor, Applied, BoardError, apply_batch, events_since, snapshot
 from planner.extensions import db, socketio
 from planner.models import Piece, Workshop
 from planner.schemas import ConnectAuthSchema, DragSchema, ParticipantSchema, SyncSchema
@@ -72,10 +72,16 @@ presence = Presence()
 
 def submit(workshop_id: int, actor: Actor, payload: Any) -> Applied:
     """Apply an op through the board and broadcast its event once it is stored."""
-    applied = apply_op(workshop_id, actor, payload)
-    if applied.new:
-        socketio.emit("event", applied.event, to=room(workshop_id))
-    return applied
+    return submit_batch(workshop_id, actor, [payload])[0]
+
+
+def submit_batch(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[Applied]:
+    """Apply ops all or nothing (imports) and broadcast their events in seq order."""
+    results = apply_batch(workshop_id, actor, payloads)
+    for applied in results:
+        if applied.new:
+            socketio.emit("event", applied.event, to=room(workshop_id))
+    return results
 
 
 def _refuse(code: str) -> ConnectionRefusedError:

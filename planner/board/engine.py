@@ -51,60 +51,84 @@ def _check_rights(spec: OpSpec, workshop: Workshop, actor: Actor) -> None:
         raise BoardError("locked", _("The board is locked by the facilitator."))
 
 
-def apply_op(workshop_id: int, actor: Actor, payload: Any) -> Applied:
-    """Apply one op for an actor who may see the workshop; raise BoardError if refused."""
+def _prepare(workshop: Workshop, actor: Actor, payload: Any) -> Applied | tuple[OpSpec, dict]:
+    """Read-only checks: a repeat is answered as before; else rights, then fields."""
     if not isinstance(payload, dict):
         raise BoardError("validation_error", _("An op must be a JSON object."))
     try:
         envelope = _envelope.load(payload)
     except ValidationError as exc:
         raise BoardError.from_validation(exc, _("The op is not valid.")) from exc
-    if (done := _stored(workshop_id, envelope["op_id"])) is not None:
+    if (done := _stored(workshop.id, envelope["op_id"])) is not None:
         return Applied(event_schema.dump(done), new=False)
     spec = OPS.get(envelope["type"])
     if spec is None:
         raise BoardError(
             "validation_error", _("Unknown op type."), {"type": [_("Unknown op type.")]}
         )
+    _check_rights(spec, workshop, actor)
+    try:
+        return spec, spec.schema.load(payload)
+    except ValidationError as exc:
+        raise BoardError.from_validation(exc, _("The op is not valid.")) from exc
+
+
+def apply_op(workshop_id: int, actor: Actor, payload: Any) -> Applied:
+    """Apply one op for an actor who may see the workshop; raise BoardError if refused."""
+    return apply_batch(workshop_id, actor, [payload])[0]
+
+
+def apply_batch(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[Applied]:
+    """Apply ops in one transaction, all or nothing (an import); each gets its own event."""
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
         raise BoardError("not_found", _("No such workshop."))
-    _check_rights(spec, workshop, actor)
-    try:
-        args = spec.schema.load(payload)
-    except ValidationError as exc:
-        raise BoardError.from_validation(exc, _("The op is not valid.")) from exc
+    prepared = [_prepare(workshop, actor, payload) for payload in payloads]
     db.session.rollback()  # end the read transaction before waiting for the write lock
-
+    if all(isinstance(item, Applied) for item in prepared):
+        return prepared  # type: ignore[return-value]
     with write_lock(workshop_id, db.engine.dialect.name):
         try:
-            return _apply_locked(workshop_id, actor, spec, args)
+            return _apply_locked(workshop_id, actor, prepared)
         except BaseException:
             db.session.rollback()
             raise
 
 
-def _apply_locked(workshop_id: int, actor: Actor, spec: OpSpec, args: dict) -> Applied:
+def _apply_locked(
+    workshop_id: int, actor: Actor, prepared: list[Applied | tuple[OpSpec, dict]]
+) -> list[Applied]:
     session = db.session
     workshop = session.scalar(
         sa.select(Workshop).where(Workshop.id == workshop_id).with_for_update()
     )
     assert workshop is not None
-    if (done := _stored(workshop_id, args["op_id"])) is not None:
-        session.rollback()
-        return Applied(event_schema.dump(done), new=False)
-    _check_rights(spec, workshop, actor)  # the phase or lock may have changed while waiting
-    data = spec.rule(Context(session, workshop, actor), args)
-    workshop.seq += 1
-    event = Event(
-        workshop_id=workshop_id,
-        seq=workshop.seq,
-        op_id=args["op_id"],
-        type=spec.type,
-        actor=actor.to_dict(),
-        data=data,
-        at=utcnow(),
-    )
-    session.add(event)
+    results: list[Applied | Event] = []  # new events are dumped once committed
+    for item in prepared:
+        if isinstance(item, Applied):
+            results.append(item)
+            continue
+        spec, args = item
+        if (done := _stored(workshop_id, args["op_id"])) is not None:
+            results.append(Applied(event_schema.dump(done), new=False))
+            continue
+        _check_rights(spec, workshop, actor)  # the phase or lock may have changed meanwhile
+        data = spec.rule(Context(session, workshop, actor), args)
+        workshop.seq += 1
+        event = Event(
+            workshop_id=workshop_id,
+            seq=workshop.seq,
+            op_id=args["op_id"],
+            type=spec.type,
+            actor=actor.to_dict(),
+            data=data,
+            at=utcnow(),
+        )
+        session.add(event)
+        session.flush()
+        results.append(event)
     session.commit()
-    return Applied(event_schema.dump(event), new=True)
+    return [
+        item if isinstance(item, Applied) else Applied(event_schema.dump(item), new=True)
+        for item in results
+    ]
