@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from flask_migrate import upgrade
 
 from planner.config import ROOT, Config
 from planner.extensions import babel, db, migrate, socketio
+from planner.i18n import compile_catalogs
 from planner.ratelimit import SlidingWindow
 
 MAX_SOCKET_MESSAGE = 2 * 1024 * 1024  # bigger frames are cut off by Engine.IO
@@ -56,6 +58,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config)
     app.json.ensure_ascii = False
+    translations = compile_catalogs(Path(app.instance_path) / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -70,8 +74,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["JOIN_FAILURES_PER_MINUTE"], 60
     )
 
-    from planner import api, realtime, views  # noqa: F401  (registers socket handlers)
+    from planner import api, cli, realtime, views  # noqa: F401  (registers socket handlers)
 
+    app.cli.add_command(cli.translations)
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     app.after_request(_security_headers)

@@ -51,7 +51,6 @@ class Config:
         self.STAFF_TOKEN_HOURS = int(env.get("PLANNER_STAFF_TOKEN_HOURS", "12"))
         self.JOIN_FAILURES_PER_MINUTE = int(env.get("PLANNER_JOIN_FAILURES_PER_MINUTE", "10"))
         self.BABEL_DEFAULT_LOCALE = "pl"
-        self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "planner" / "translations")
         self.LANGUAGES = ("pl", "en")
         self.MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads (imports); JSON bodies are capped lower
         self.MAX_JSON_BYTES = 64 * 1024

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import segno
@@ -129,8 +130,9 @@ def qr_code(workshop_id: int):
     workshop = db.session.get(Workshop, workshop_id)
     if actor is None or workshop is None or not actor.may_see(workshop_id):
         abort(404)
-    svg = segno.make(_join_url(workshop), error="m").svg_inline(scale=8, border=2)
-    return Response(svg, mimetype="image/svg+xml")
+    buffer = io.BytesIO()
+    segno.make(_join_url(workshop), error="m").save(buffer, kind="svg", scale=8, border=2)
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
 
 
 @bp.get("/lang/<code>")

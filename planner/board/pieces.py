@@ -123,9 +123,7 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         domain_id=domain_id,
         position=position,
         group_id=None if ctx.actor.is_staff else ctx.actor.group_id,
-        partners=[],
-        quarters=[],
-        **fields,
+        **{"partners": [], "quarters": [], **fields},
     )
     if piece.quarters:
         piece.quarters = sorted(piece.quarters)

@@ -1,0 +1,275 @@
+// The interactive board (tablet page, and the console's board): tray and domain zones, drag and
+// drop with SortableJS (touch and mouse), "Move to…", adding pieces and the piece editor.
+
+import Sortable from "../vendor/sortablejs/sortable.esm.js";
+import { canChange, PieceEditor } from "./editor.js";
+import { clearErrors, showErrors } from "./forms.js";
+import { MoveMenu } from "./movemenu.js";
+import { announce, h, paint, t } from "./page.js";
+import { newOpId } from "./socket.js";
+import { TRAY, zoneDomainId } from "./state.js";
+import { ZoneRenderer } from "./zones.js";
+
+const CLICK_AFTER_DRAG_MS = 400;
+const HOLD_EXPIRES_MS = 60000;
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+function quartersText(quarters) {
+  const roman = ["I", "II", "III", "IV"];
+  return [...(quarters ?? [])].sort().map((q) => roman[q - 1] ?? String(q)).join(", ");
+}
+
+export class BoardView {
+  /** `root` holds [data-board]; the editor and move dialogs and the add form live inside it. */
+  constructor({ root, state, conn, me, headingLevel = "h2" }) {
+    this.root = root;
+    this.boardEl = root.querySelector("[data-board]");
+    this.state = state;
+    this.conn = conn;
+    this.me = me;
+    this.held = new Map();
+    this.sortables = [];
+    this.domainsSignature = null;
+    this.lastDragEnd = Number.NEGATIVE_INFINITY;
+    this.zones = new ZoneRenderer(state, {
+      createPiece: (piece) => this._createPiece(piece),
+      updatePiece: (el, piece) => this._updatePiece(el, piece),
+      headingLevel,
+    });
+    this.editor = new PieceEditor({ dialog: root.querySelector("#piece-editor"), state, conn, me });
+    this.moveMenu = new MoveMenu({
+      dialog: root.querySelector("#move-dialog"),
+      state,
+      onMove: (pieceId, key, position, zoneName) => this.move(pieceId, key, position, zoneName),
+    });
+    this.addForm = root.querySelector("#add-piece-form");
+  }
+
+  start() {
+    this.state.addEventListener("change", (e) => this._onChange(e.detail));
+    this.conn.addEventListener("dragging", (e) => this._onDragging(e.detail));
+    this.conn.addEventListener("status", (e) => {
+      if (e.detail.state !== "online") this._clearHolds();
+    });
+    this.boardEl.addEventListener("click", (e) => this._onClick(e));
+    this.addForm?.addEventListener("submit", (e) => this._addPiece(e));
+  }
+
+  /** Move a piece (optimistically) and settle it with the server's answer. */
+  async move(pieceId, key, position, zoneName = null) {
+    const opId = newOpId();
+    const domainId = zoneDomainId(key);
+    this.state.moveOptimistic(opId, pieceId, domainId, position);
+    const ack = await this.conn.op(
+      "piece.move",
+      { piece_id: pieceId, domain_id: domainId, position },
+      opId,
+    );
+    this.state.settle(opId, ack);
+    if (!ack.ok) {
+      announce(t("move.failed", { message: ack.error?.message ?? t("error.generic") }));
+    } else if (zoneName) {
+      announce(t("move.done", { title: this.state.piece(pieceId)?.title ?? "", zone: zoneName }));
+    }
+    return ack;
+  }
+
+  _onChange(detail) {
+    const signature = JSON.stringify(this.state.domains.map((d) => [d.id, d.name, d.color]));
+    if (signature !== this.domainsSignature) {
+      this.domainsSignature = signature;
+      this._build();
+      return;
+    }
+    if (detail.reset) {
+      this.zones.renderAll();
+      this._fillZoneSelect();
+      this.editor.setPartnerOptions(this.state.partners);
+      return;
+    }
+    this.zones.update(detail);
+    if (detail.meta) this._dropHoldsOfOffline();
+  }
+
+  _build() {
+    for (const s of this.sortables) s.destroy();
+    this.sortables = [];
+    this.zones.lists.clear();
+    const tray = this.zones.buildZone(TRAY);
+    const domains = h(
+      "div",
+      { class: "domains" },
+      this.state.domains.map((d) => this.zones.buildZone(String(d.id))),
+    );
+    this.boardEl.replaceChildren(tray, domains);
+    this.zones.renderAll();
+    for (const list of this.zones.lists.values()) this.sortables.push(this._sortable(list));
+    this._fillZoneSelect();
+    this.editor.setPartnerOptions(this.state.partners);
+    this.boardEl.setAttribute("aria-busy", "false");
+  }
+
+  _sortable(list) {
+    return Sortable.create(list, {
+      group: "board",
+      draggable: ".piece",
+      filter: ".piece-move",
+      preventOnFilter: false,
+      forceFallback: true,
+      fallbackOnBody: true,
+      fallbackTolerance: 3,
+      // A short press on touch starts a drag; moving the finger sooner scrolls instead.
+      delay: 120,
+      delayOnTouchOnly: true,
+      touchStartThreshold: 6,
+      emptyInsertThreshold: 24,
+      animation: reducedMotion.matches ? 0 : 120,
+      ghostClass: "piece-ghost",
+      chosenClass: "sortable-chosen",
+      dragClass: "piece-drag",
+      onStart: (evt) => {
+        this.zones.hold = true;
+        this.root.classList.add("is-dragging");
+        this.conn.drag(Number(evt.item.dataset.pieceId), "start");
+      },
+      onEnd: (evt) => this._onDrop(evt),
+    });
+  }
+
+  _onDrop(evt) {
+    const pieceId = Number(evt.item.dataset.pieceId);
+    this.lastDragEnd = performance.now();
+    this.root.classList.remove("is-dragging");
+    this.conn.drag(pieceId, "end");
+    const moved = evt.from !== evt.to || evt.oldIndex !== evt.newIndex;
+    let done = null;
+    if (moved) {
+      done = this.move(pieceId, evt.to.dataset.zone, evt.newIndex);
+    }
+    this.zones.release();
+    return done;
+  }
+
+  _onClick(event) {
+    const target = event.target instanceof Element ? event.target : null;
+    const button = target?.closest(".piece-main, .piece-move");
+    if (!button) return;
+    // A pointer release right after a drop is part of the drag, not a tap (keyboard clicks have detail 0).
+    if (event.detail > 0 && performance.now() - this.lastDragEnd < CLICK_AFTER_DRAG_MS) return;
+    const pieceId = Number(button.closest("[data-piece-id]").dataset.pieceId);
+    if (button.classList.contains("piece-move")) this.moveMenu.open(pieceId, button);
+    else this.editor.open(pieceId, button);
+  }
+
+  _createPiece(piece) {
+    const main = h(
+      "button",
+      { type: "button", class: "piece-main", tabindex: "0", "aria-haspopup": "dialog" },
+      h("span", { class: "piece-code" }),
+      h("span", { class: "piece-title" }),
+      h("span", { class: "piece-meta" }),
+      h("span", { class: "piece-held", hidden: true }),
+    );
+    const move = h("button", { type: "button", class: "piece-move", "aria-haspopup": "dialog" });
+    return h("li", { class: "piece", "data-piece-id": piece.id }, main, move);
+  }
+
+  _updatePiece(el, piece) {
+    const [main, move] = el.children;
+    const [code, title, meta, held] = main.children;
+    code.textContent = piece.code ?? "";
+    title.textContent = piece.title;
+    const group = this.state.groups.find((g) => g.id === piece.group_id);
+    meta.textContent = [piece.lead, quartersText(piece.quarters)].filter(Boolean).join(" · ");
+    meta.hidden = !meta.textContent;
+    if (group) paint(el, group.color, "--group");
+    el.classList.toggle("piece-own", canChange(this.me, piece));
+    const holder = this.held.get(piece.id);
+    held.hidden = !holder;
+    held.textContent = holder ? t("piece.held_by", { name: holder.name }) : "";
+    el.classList.toggle("is-held", Boolean(holder));
+    const label = [piece.code, piece.title].filter(Boolean).join(" — ");
+    main.setAttribute("aria-label", holder ? `${label}. ${held.textContent}` : label);
+    move.setAttribute("aria-label", t("piece.move_to", { title: piece.title }));
+  }
+
+  _fillZoneSelect() {
+    const select = this.addForm?.elements.zone;
+    if (!select) return;
+    const keep = select.value;
+    select.replaceChildren(
+      h("option", { value: TRAY }, t("zone.tray")),
+      ...this.state.domains.map((d) => h("option", { value: String(d.id) }, d.name)),
+    );
+    if ([...select.options].some((o) => o.value === keep)) select.value = keep;
+  }
+
+  async _addPiece(event) {
+    event.preventDefault();
+    const form = this.addForm;
+    clearErrors(form);
+    const title = form.elements.title.value.trim();
+    if (!title) {
+      showErrors(form, { message: t("editor.check_fields"), fields: { title: [t("editor.title_required")] } });
+      return;
+    }
+    const piece = { title };
+    const description = form.elements.description.value.trim();
+    if (description) piece.description = description;
+    const fields = { piece };
+    const zone = form.elements.zone.value;
+    if (zone !== TRAY) fields.domain_id = zoneDomainId(zone);
+    const submit = form.querySelector('[type="submit"]');
+    submit.disabled = true;
+    const ack = await this.conn.op("piece.create", fields);
+    submit.disabled = false;
+    if (ack.ok) {
+      form.elements.title.value = "";
+      form.elements.description.value = "";
+      announce(t("piece.created", { title }));
+      form.elements.title.focus();
+    } else {
+      showErrors(form, ack.error, t("error.generic"));
+    }
+  }
+
+  _onDragging(detail) {
+    const id = detail?.piece_id;
+    const who = detail?.participant;
+    if (!Number.isInteger(id) || !who) return;
+    if (who.id === this.me.id && who.group_id === this.me.group_id) return;
+    const old = this.held.get(id);
+    if (old) window.clearTimeout(old.timer);
+    if (detail.state === "start") {
+      // A lost "end" (the holder's tablet went away) must not leave the mark for ever.
+      const timer = window.setTimeout(() => this._release(id), HOLD_EXPIRES_MS);
+      this.held.set(id, { name: who.name, participantId: who.id, timer });
+    } else {
+      this.held.delete(id);
+    }
+    this._repaint(id);
+  }
+
+  _release(id) {
+    const old = this.held.get(id);
+    if (!old) return;
+    window.clearTimeout(old.timer);
+    this.held.delete(id);
+    this._repaint(id);
+  }
+
+  _clearHolds() {
+    for (const id of [...this.held.keys()]) this._release(id);
+  }
+
+  _dropHoldsOfOffline() {
+    const gone = new Set(this.state.participants.filter((p) => !p.online).map((p) => p.id));
+    for (const [id, hold] of this.held) if (gone.has(hold.participantId)) this._release(id);
+  }
+
+  _repaint(id) {
+    const el = this.zones.els.get(id);
+    const piece = this.state.piece(id);
+    if (el && piece) this._updatePiece(el, piece);
+  }
+}

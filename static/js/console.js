@@ -1,0 +1,96 @@
+// Entry point of the facilitator console (/console/<id>): join code, groups, participants,
+// and the board itself (the same view as the tablet, used with a mouse).
+
+import { BoardView } from "./boardview.js";
+import { showConnection } from "./connstatus.js";
+import { clearErrors, errorOf, sendJSON, showErrors } from "./forms.js";
+import { announce, h, pageData, paint, t } from "./page.js";
+import { Connection } from "./socket.js";
+import { BoardState } from "./state.js";
+
+const data = pageData();
+const state = new BoardState();
+const conn = new Connection(state, data.workshop_id);
+const groupList = document.querySelector("[data-groups]");
+const peopleList = document.querySelector("[data-participants]");
+const groupForm = document.getElementById("add-group-form");
+
+function renderGroups() {
+  groupList.replaceChildren(
+    ...state.groups.map((g) => {
+      const swatch = h("span", { class: "swatch", "aria-hidden": "true" });
+      paint(swatch, g.color, "--group");
+      return h("li", { class: "group-item", "data-group-id": g.id }, swatch, g.name);
+    }),
+  );
+  if (!state.groups.length) groupList.append(h("li", { class: "muted" }, t("console.no_groups")));
+}
+
+function renderParticipants() {
+  const groups = new Map(state.groups.map((g) => [g.id, g.name]));
+  const people = [...state.participants].sort(
+    (a, b) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name),
+  );
+  peopleList.replaceChildren(
+    ...people.map((p) =>
+      h(
+        "li",
+        { class: `person ${p.online ? "is-online" : "is-offline"}`, "data-participant-id": p.id },
+        h("span", { class: "person-name" }, p.name),
+        " ",
+        h("span", { class: "person-group" }, groups.get(p.group_id) ?? (p.role === "staff" ? t("console.staff") : "")),
+        " ",
+        h("span", { class: "person-state" }, p.online ? t("console.online") : t("console.offline")),
+      ),
+    ),
+  );
+  if (!people.length) peopleList.append(h("li", { class: "muted" }, t("console.no_participants")));
+  document.querySelector("[data-online-count]").textContent = String(
+    people.filter((p) => p.online).length,
+  );
+}
+
+state.addEventListener("change", (e) => {
+  if (e.detail.reset || e.detail.meta) {
+    renderGroups();
+    renderParticipants();
+  }
+});
+
+groupForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(groupForm);
+  const name = groupForm.elements.name.value.trim();
+  if (!name) {
+    showErrors(groupForm, { fields: { name: [t("console.group_name_required")] } });
+    return;
+  }
+  const body = { name, color: groupForm.elements.color.value };
+  const result = await sendJSON(`/api/workshops/${data.workshop_id}/groups`, body);
+  if (result.status === 201 && result.data?.group) {
+    state.addGroup(result.data.group);
+    groupForm.elements.name.value = "";
+    announce(t("console.group_added", { name: result.data.group.name }));
+  } else {
+    showErrors(groupForm, errorOf(result, t("error.network")), t("error.generic"));
+  }
+});
+
+document.querySelector("[data-copy-join]")?.addEventListener("click", async () => {
+  try {
+    await navigator.clipboard.writeText(data.join_url);
+    announce(t("console.copied"));
+  } catch {
+    announce(t("console.copy_failed"));
+  }
+});
+
+showConnection(conn, document.getElementById("conn-status"), "/");
+new BoardView({
+  root: document.getElementById("main"),
+  state,
+  conn,
+  me: data.me,
+  headingLevel: "h3",
+}).start();
+conn.start();

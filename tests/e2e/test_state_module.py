@@ -1,0 +1,58 @@
+"""static/js/state.js in a real browser: seq order, the ordering rule, optimistic moves."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SCENARIO = """
+async () => {
+  const { BoardState, TRAY } = await import("/static/js/state.js");
+  const mk = (id, d, pos) => ({ id, title: "p" + id, domain_id: d, position: pos, version: 1 });
+  const move = (seq, id, from, to, opId = null) => ({
+    seq, type: "piece.move", op_id: opId,
+    data: { piece: mk(id, to[0], to[1]), from: { domain_id: from[0], position: from[1] },
+            to: { domain_id: to[0], position: to[1] } },
+  });
+  const s = new BoardState();
+  const out = {};
+  s.load({ domains: [{ id: 10, position: 0 }, { id: 11, position: 1 }],
+           pieces: [mk(1, null, 0), mk(2, null, 1), mk(3, 10, 0)], seq: 1 });
+  s.receive(move(3, 2, [null, 0], [10, 0]));           // arrives early: waits for seq 2
+  out.waiting = [s.seq, s.hasGap, [...s.zoneIds(TRAY)]];
+  s.receive({ seq: 2, type: "vote.add", data: {} });   // unknown type: counted, ignored
+  out.applied = [s.seq, s.hasGap, [...s.zoneIds(TRAY)], [...s.zoneIds("10")]];
+  s.receive(move(3, 1, [null, 0], [11, 0]));           // a seq already applied is ignored
+  out.duplicate = [...s.zoneIds(TRAY)];
+  s.receive({ seq: 4, type: "piece.create", data: { piece: mk(4, 10, 1) } });
+  out.created = [...s.zoneIds("10")];
+  s.moveOptimistic("op-a", 1, 10, 0);
+  out.optimistic = [[...s.zoneIds(TRAY)], [...s.zoneIds("10")]];
+  const from = { domain_id: 10, position: 1 };
+  s.receive({ seq: 5, type: "piece.delete", data: { piece_id: 4, from } });
+  out.underneath = [...s.zoneIds("10")];
+  s.settle("op-a", { ok: false, error: { code: "locked", message: "no" } });
+  out.rolledBack = [[...s.zoneIds(TRAY)], [...s.zoneIds("10")]];
+  s.moveOptimistic("op-b", 1, 11, 0);
+  s.settle("op-b", { ok: true, seq: 6, event: move(6, 1, [null, 0], [11, 0], "op-b") });
+  out.confirmed = [[...s.zoneIds(TRAY)], [...s.zoneIds("11")], s.piece(1).domain_id];
+  out.positions = [...s.pieces.values()].sort((a, b) => a.id - b.id).map((p) => [p.id, p.position]);
+  return out;
+}
+"""
+
+
+def test_board_state_applies_events_like_the_server(live_server, new_page):
+    page = new_page()
+    page.goto(live_server.url + "/")
+    out = page.evaluate(SCENARIO)
+    assert out["waiting"] == [1, True, [1, 2]]
+    assert out["applied"] == [3, False, [1], [2, 3]]
+    assert out["duplicate"] == [1]
+    assert out["created"] == [2, 4, 3]
+    assert out["optimistic"] == [[], [1, 2, 4, 3]]
+    assert out["underneath"] == [1, 2, 3]
+    assert out["rolledBack"] == [[1], [2, 3]]
+    assert out["confirmed"] == [[], [1], 11]
+    assert out["positions"] == [[1, 0], [2, 0], [3, 1]]
