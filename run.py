@@ -10,6 +10,7 @@ clone needs nothing but Python 3.11 and git. It re-installs when pyproject.toml 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import os
@@ -57,10 +58,9 @@ def _patch_async_mode() -> str:
         monkey.patch_all()
     else:
         return mode
-    try:  # psycopg2 waits for PostgreSQL through the green hub instead of blocking it
+    # psycopg2 waits for PostgreSQL through the green hub instead of blocking it (postgres extra)
+    with contextlib.suppress(ImportError):
         importlib.import_module(f"psycogreen.{mode}").patch_psycopg()
-    except ImportError:  # installed without the postgres extra: SQLite only
-        pass
     return mode
 
 
