@@ -3,6 +3,7 @@
 
     python3 run.py            start the server (SQLite in instance/, one process)
     python3 run.py test       run the whole test suite (extra arguments go to pytest)
+    python3 run.py backup F   write a consistent copy of the database to F (server may run)
 
 The first call makes a virtual environment in .venv and installs the project into it, so a fresh
 clone needs nothing but Python 3.11 and git. It re-installs when pyproject.toml changes.
@@ -43,7 +44,7 @@ def _bootstrap(extras: str) -> None:
     os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
 
 
-def _patch_async_mode() -> str:
+def _patch_async_mode() -> None:
     """Monkey-patch for the green-thread server before anything else is imported."""
     mode = os.environ.get("PLANNER_ASYNC_MODE", "eventlet")
     if mode == "eventlet":
@@ -51,17 +52,14 @@ def _patch_async_mode() -> str:
         warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
         import eventlet
 
-        eventlet.monkey_patch()
+        eventlet.monkey_patch()  # this also makes psycopg2 wait through the hub
     elif mode == "gevent":
         from gevent import monkey
 
         monkey.patch_all()
-    else:
-        return mode
-    # psycopg2 waits for PostgreSQL through the green hub instead of blocking it (postgres extra)
-    with contextlib.suppress(ImportError):
-        importlib.import_module(f"psycogreen.{mode}").patch_psycopg()
-    return mode
+        # psycopg2 must wait for PostgreSQL through the hub, not block it (postgres extra)
+        with contextlib.suppress(ImportError):
+            importlib.import_module("psycogreen.gevent").patch_psycopg()
 
 
 def serve() -> None:
@@ -77,6 +75,14 @@ def test(args: list[str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *args])
 
 
+def backup(target: str) -> None:
+    from planner import create_app
+    from planner.backup import backup_database
+
+    backup_database(create_app(), Path(target))
+    print(f"Backup written to {target}")
+
+
 def main() -> int:
     command = sys.argv[1] if len(sys.argv) > 1 else "serve"
     if command == "test":
@@ -85,6 +91,8 @@ def main() -> int:
     _bootstrap("postgres,redis,gevent")
     if command == "serve":
         serve()
+    elif command == "backup" and len(sys.argv) == 3:
+        backup(sys.argv[2])
     else:
         print(__doc__)
         return 2

@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import flask_babel
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request, session
 from flask_migrate import upgrade
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from planner.config import ROOT, Config
 from planner.extensions import babel, db, migrate, socketio
 from planner.i18n import compile_catalogs
-from planner.ratelimit import SlidingWindow
+from planner.presence import make_presence
+from planner.ratelimit import make_window
 
 MAX_SOCKET_MESSAGE = 2 * 1024 * 1024  # bigger frames are cut off by Engine.IO
 
@@ -58,6 +61,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config)
     app.json.ensure_ascii = False
+    if proxies := app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     translations = compile_catalogs(Path(app.instance_path) / "translations")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations)
 
@@ -68,18 +73,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app,
         async_mode=app.config["ASYNC_MODE"] if not app.config["TESTING"] else "threading",
         message_queue=app.config["MESSAGE_QUEUE"],
+        channel=f"{app.config['REDIS_PREFIX']}:socketio",
         max_http_buffer_size=MAX_SOCKET_MESSAGE,
     )
-    app.extensions["planner.join_failures"] = SlidingWindow(
-        app.config["JOIN_FAILURES_PER_MINUTE"], 60
+    app.extensions["planner.presence"] = make_presence(app.config)
+    app.extensions["planner.join_failures"] = make_window(
+        app.config, "join", app.config["JOIN_FAILURES_PER_MINUTE"], 60
     )
 
-    from planner import api, cli, realtime, views  # noqa: F401  (registers socket handlers)
+    from planner import api, cli, pages_transfer, realtime, views  # noqa: F401  (registers socket handlers)
 
     app.cli.add_command(cli.translations)
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(pages_transfer.bp)
     app.after_request(_security_headers)
+    # The language is cached on `g`; a request inside an app context that is already open
+    # (tests, CLI) must still choose its own.
+    app.before_request(flask_babel.refresh)
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

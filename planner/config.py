@@ -42,9 +42,13 @@ class Config:
             env.get("PLANNER_DATABASE_URL"), self.INSTANCE_PATH
         )
         self.MESSAGE_QUEUE = env.get("PLANNER_MESSAGE_QUEUE") or None
+        # Prefix of every Redis key and channel, so several deployments can share one Redis.
+        self.REDIS_PREFIX = env.get("PLANNER_REDIS_PREFIX", "planner")
         self.ASYNC_MODE = env.get("PLANNER_ASYNC_MODE", "eventlet")
         self.HOST = env.get("PLANNER_HOST", "127.0.0.1")
         self.PORT = int(env.get("PLANNER_PORT", "5000"))
+        # Behind nginx: how many proxies set X-Forwarded-For (the join limit is per real address).
+        self.PROXY_COUNT = int(env.get("PLANNER_PROXY_COUNT", "0"))
         self.ADMIN_USER = env.get("PLANNER_ADMIN_USER") or None
         self.ADMIN_PASSWORD = env.get("PLANNER_ADMIN_PASSWORD") or None
         # Staff tokens and sessions expire; participants stay in for the whole workshop.

@@ -73,6 +73,16 @@ class Workshop(db.Model):
     created_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("staff_user.id", ondelete="SET NULL")
     )
+    # Facilitation (issue 5). phases: the workshop's own phase list, null = the default list.
+    phases: so.Mapped[list[dict[str, Any]] | None] = so.mapped_column(sa.JSON)
+    moderation: so.Mapped[bool] = so.mapped_column(default=False)
+    timer_ends_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    timer_remaining: so.Mapped[float | None]  # seconds left while paused
+    timer_duration: so.Mapped[float | None]  # seconds the timer was set to, extensions included
+    timer_auto_lock: so.Mapped[bool] = so.mapped_column(default=False)
+    spotlight: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
+    voting: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)  # the last round
+    votes_revealed: so.Mapped[bool] = so.mapped_column(default=False)
 
 
 class Domain(db.Model):
@@ -86,6 +96,7 @@ class Domain(db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     color: so.Mapped[str] = so.mapped_column(sa.String(7))
     position: so.Mapped[int]
+    locked: so.Mapped[bool] = so.mapped_column(default=False)
 
 
 class Group(db.Model):
@@ -164,6 +175,9 @@ class Piece(db.Model):
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    locked: so.Mapped[bool] = so.mapped_column(default=False)  # participants may not move it
+    # "pending" while a moderated proposal waits in the facilitator's inbox (off the board).
+    inbox_state: so.Mapped[str | None] = so.mapped_column(sa.String(20))
 
 
 class Event(db.Model):
@@ -183,3 +197,48 @@ class Event(db.Model):
     actor: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
     data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class Vote(db.Model):
+    """One dot of a dot-voting round; a participant may put several on one piece."""
+
+    __tablename__ = "vote"
+    __table_args__ = (sa.Index("ix_vote_round", "workshop_id", "round"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshop.id", ondelete="CASCADE"))
+    round: so.Mapped[int]
+    piece_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("piece.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("participant.id", ondelete="CASCADE")
+    )
+    group_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("workshop_group.id", ondelete="SET NULL")
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class Comment(db.Model):
+    """A comment on a piece; shown by the author's group, never by a participant's name."""
+
+    __tablename__ = "comment"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshop.id", ondelete="CASCADE"))
+    piece_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("piece.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("comment.id", ondelete="CASCADE")
+    )
+    participant_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("participant.id", ondelete="SET NULL")
+    )
+    group_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("workshop_group.id", ondelete="SET NULL")
+    )
+    role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    text: so.Mapped[str] = so.mapped_column(sa.String(2000))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)

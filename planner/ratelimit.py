@@ -30,3 +30,35 @@ class SlidingWindow:
     def hit(self, key: str) -> None:
         with self._lock:
             self._trim(key, time.monotonic()).append(time.monotonic())
+
+
+class RedisWindow:
+    """The same limit shared by every process (through Redis), counted per minute."""
+
+    def __init__(self, url: str, prefix: str, limit: int, seconds: int) -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=5)
+        self.prefix = prefix
+        self.limit = limit
+        self.seconds = seconds
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}:{key}:{int(time.time()) // self.seconds}"
+
+    def exceeded(self, key: str) -> bool:
+        return int(self.redis.get(self._key(key)) or 0) >= self.limit
+
+    def hit(self, key: str) -> None:
+        name = self._key(key)
+        with self.redis.pipeline() as pipe:
+            pipe.incr(name)
+            pipe.expire(name, self.seconds * 2)
+            pipe.execute()
+
+
+def make_window(config: dict, name: str, limit: int, seconds: int) -> SlidingWindow | RedisWindow:
+    queue = config.get("MESSAGE_QUEUE")
+    if queue and queue.startswith(("redis://", "rediss://", "unix://")):
+        return RedisWindow(queue, f"{config['REDIS_PREFIX']}:limit:{name}", limit, seconds)
+    return SlidingWindow(limit, seconds)

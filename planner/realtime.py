@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import defaultdict
-from dataclasses import dataclass, field
+import logging
 from typing import Any
 
-from flask import current_app, request, session
+import sqlalchemy as sa
+from flask import Flask, current_app, request, session
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, emit, join_room
 from marshmallow import ValidationError
+from werkzeug.local import LocalProxy
 
 from planner.auth import actor_for_token
-from planner.board import Actor, Applied, BoardError, apply_batch, events_since, snapshot
+from planner.board import (
+    Actor,
+    Applied,
+    BoardError,
+    apply_batch,
+    events_since,
+    snapshot,
+    visibility,
+)
 from planner.extensions import db, socketio
-from planner.models import Piece, Workshop
+from planner.models import Participant, Piece, Workshop, utcnow
+from planner.presence import Client, Presence
 from planner.schemas import ConnectAuthSchema, DragSchema, ParticipantSchema, SyncSchema
+from planner.shutdown import drain
 
+log = logging.getLogger(__name__)
 _connect_auth = ConnectAuthSchema()
 _sync = SyncSchema()
 _drag = DragSchema()
@@ -29,45 +40,8 @@ def room(workshop_id: int) -> str:
     return f"workshop:{workshop_id}"
 
 
-@dataclass
-class Client:
-    actor: Actor
-    workshop_id: int
-    holding: set[int] = field(default_factory=set)  # pieces this socket is dragging
-
-
-class Presence:
-    """Which participants have a socket open, per workshop (this process's sockets)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.clients: dict[str, Client] = {}
-        self._sockets: defaultdict[int, defaultdict[int, int]] = defaultdict(
-            lambda: defaultdict(int)
-        )
-
-    def add(self, sid: str, client: Client) -> None:
-        with self._lock:
-            self.clients[sid] = client
-            if not client.actor.is_staff:
-                self._sockets[client.workshop_id][client.actor.id] += 1
-
-    def remove(self, sid: str) -> Client | None:
-        with self._lock:
-            client = self.clients.pop(sid, None)
-            if client and not client.actor.is_staff:
-                counts = self._sockets[client.workshop_id]
-                counts[client.actor.id] -= 1
-                if counts[client.actor.id] <= 0:
-                    del counts[client.actor.id]
-            return client
-
-    def online(self, workshop_id: int) -> set[int]:
-        with self._lock:
-            return set(self._sockets.get(workshop_id, {}))
-
-
-presence = Presence()
+# This app's Presence (planner.presence): shared through Redis when there is a message queue.
+presence: Presence = LocalProxy(lambda: current_app.extensions["planner.presence"])  # type: ignore[assignment]
 
 
 def submit(workshop_id: int, actor: Actor, payload: Any) -> Applied:
@@ -79,9 +53,78 @@ def submit_batch(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[Ap
     """Apply ops all or nothing (imports) and broadcast their events in seq order."""
     results = apply_batch(workshop_id, actor, payloads)
     for applied in results:
-        if applied.new:
+        if applied.new and applied.event["type"] in visibility.VOTE_EVENTS:
+            _emit_shaped(workshop_id, applied.event)
+        elif applied.new:
             socketio.emit("event", applied.event, to=room(workshop_id))
+            if applied.event["type"] == "participant.remove":
+                disconnect_participant(workshop_id, applied.event["data"]["participant_id"])
     return results
+
+
+def viewer_room(workshop_id: int, actor: Actor) -> str:
+    """Staff share one room; each participant has their own (events shaped per viewer)."""
+    if actor.is_staff:
+        return f"workshop:{workshop_id}:staff"
+    return f"workshop:{workshop_id}:participant:{actor.id}"
+
+
+def _emit_shaped(workshop_id: int, event: dict[str, Any]) -> None:
+    """Vote events: the full event to staff, each participant their own view (same seq)."""
+    socketio.emit("event", event, to=f"workshop:{workshop_id}:staff")
+    people = db.session.execute(
+        sa.select(Participant.id, Participant.group_id).where(
+            Participant.workshop_id == workshop_id, Participant.removed_at.is_(None)
+        )
+    ).all()
+    for person_id, group_id in people:
+        viewer = Actor("participant", person_id, "", group_id, workshop_id)
+        socketio.emit(
+            "event", visibility.redact(event, viewer), to=viewer_room(workshop_id, viewer)
+        )
+
+
+def disconnect_participant(workshop_id: int, participant_id: int) -> None:
+    """Close a removed participant's open sockets (of this process); their token is refused."""
+    sids = [
+        sid
+        for sid, client in list(presence.clients.items())
+        if not client.actor.is_staff
+        and client.actor.id == participant_id
+        and client.workshop_id == workshop_id
+    ]
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace="/")
+
+
+HEAD_SECONDS = 5
+
+
+def announce_heads() -> None:
+    """Tell each workshop with sockets here its latest seq. An event committed by a process
+    that died before broadcasting it would otherwise stay unseen until the next one; a client
+    that is behind the head asks `sync`."""
+    workshops = {client.workshop_id for client in list(presence.clients.values())}
+    if not workshops:
+        return
+    rows = db.session.execute(
+        sa.select(Workshop.id, Workshop.seq).where(Workshop.id.in_(workshops))
+    ).all()
+    db.session.rollback()
+    for workshop_id, seq in rows:
+        socketio.emit("head", {"seq": seq}, to=room(workshop_id))
+
+
+def announce_heads_forever(app: Flask) -> None:
+    while True:
+        socketio.sleep(HEAD_SECONDS)
+        with app.app_context():
+            try:
+                announce_heads()
+            except Exception:  # a database hiccup: try again next time
+                log.warning("announcing heads failed", exc_info=True)
+            finally:
+                db.session.remove()
 
 
 def _refuse(code: str) -> ConnectionRefusedError:
@@ -95,10 +138,15 @@ def _client() -> Client:
     return client
 
 
-def _catch_up(workshop: Workshop, since: int | None) -> tuple[str, dict[str, Any]]:
+def _catch_up(
+    workshop: Workshop, since: int | None, viewer: Actor | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Shaped for the viewer; `server_now` lets clients correct their clock for the timer."""
+    now = utcnow().isoformat()
     if since is not None and (events := events_since(workshop, since)) is not None:
-        return "events", {"events": events}
-    return "snapshot", snapshot(workshop, presence.online(workshop.id))
+        return "events", {"events": visibility.redact_all(events, viewer), "server_now": now}
+    board = snapshot(workshop, presence.online(workshop.id), viewer)
+    return "snapshot", {**board, "server_now": now}
 
 
 def _broadcast_presence(workshop_id: int) -> None:
@@ -125,9 +173,10 @@ def on_connect(auth: Any = None) -> None:
         raise _refuse("forbidden")
     # Join the room before reading, so no event falls between the catch-up and live events.
     join_room(room(workshop_id))
+    join_room(viewer_room(workshop_id, actor))
     presence.add(request.sid, Client(actor, workshop_id))
     db.session.rollback()
-    name, body = _catch_up(db.session.get(Workshop, workshop_id), args.get("since"))
+    name, body = _catch_up(db.session.get(Workshop, workshop_id), args.get("since"), actor)
     emit(name, body)
     if not actor.is_staff:
         _broadcast_presence(workshop_id)
@@ -160,7 +209,9 @@ def on_op(payload: Any = None) -> dict[str, Any]:
         client = _client()
         if _too_large(payload):
             raise BoardError("too_large", _("The change is too large."))
-        return submit(client.workshop_id, client.actor, payload).ack()
+        with drain.track():
+            ack = submit(client.workshop_id, client.actor, payload).ack()
+        return {**ack, "event": visibility.redact(ack["event"], client.actor)}
     except BoardError as err:
         return {"ok": False, **err.to_dict()}
 
@@ -175,7 +226,7 @@ def on_sync(payload: Any = None) -> dict[str, Any]:
     except BoardError as err:
         return err.to_dict()
     workshop = db.session.get(Workshop, client.workshop_id)
-    name, body = _catch_up(workshop, args["since"])
+    name, body = _catch_up(workshop, args["since"], client.actor)
     return body if name == "events" else {"snapshot": body}
 
 

@@ -10,7 +10,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 PIECE_STATUSES = ("proposed", "accepted", "in_programme", "in_progress", "done")
 MAX_COST_PLN = Decimal("999999999999.99")
@@ -195,6 +195,7 @@ class WorkshopSchema(Schema):
     phase = fields.String()
     locked = fields.Boolean()
     created_at = fields.AwareDateTime()
+    moderation = fields.Boolean()
 
 
 class DomainSchema(Schema):
@@ -203,6 +204,7 @@ class DomainSchema(Schema):
     name = fields.String()
     color = fields.String()
     position = fields.Integer()
+    locked = fields.Boolean()
 
 
 class GroupSchema(Schema):
@@ -236,6 +238,7 @@ class PieceSchema(Schema):
     version = fields.Integer()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    locked = fields.Boolean()
 
 
 class ParticipantSchema(Schema):
@@ -279,3 +282,224 @@ class ErrorSchema(Schema):
 
 piece_schema = PieceSchema()
 event_schema = EventSchema()
+
+
+# --- Board settings ops (domains, groups, partners, workshop, participants) -----------------
+
+
+class DomainFieldsSchema(Schema):
+    name = Text(120, required=True, minimum=1)
+    color = fields.String(validate=COLOR)
+
+    @validates("name")
+    def _name_not_blank(self, value: str, **kw: Any) -> None:
+        if not value.strip():
+            raise ValidationError("The name cannot be blank.")
+
+
+class DomainCreateOp(OpSchema):
+    domain = fields.Nested(DomainFieldsSchema, required=True)
+    position = fields.Integer(strict=True)
+
+
+class DomainUpdateOp(OpSchema):
+    domain_id = Id(required=True)
+    changes = fields.Nested(DomainFieldsSchema(partial=True), required=True)
+
+    @validates("changes")
+    def _something(self, value: dict, **kw: Any) -> None:
+        if not value:
+            raise ValidationError("Name at least one field to change.")
+
+
+class DomainMoveOp(OpSchema):
+    domain_id = Id(required=True)
+    position = fields.Integer(strict=True, required=True)
+
+
+class DomainDeleteOp(OpSchema):
+    domain_id = Id(required=True)
+
+
+class GroupUpdateOp(OpSchema):
+    group_id = Id(required=True)
+    changes = fields.Nested(GroupFieldsSchema(partial=True), required=True)
+
+    @validates("changes")
+    def _something(self, value: dict, **kw: Any) -> None:
+        if not value:
+            raise ValidationError("Name at least one field to change.")
+
+
+class GroupDeleteOp(OpSchema):
+    group_id = Id(required=True)
+
+
+class PartnersSetOp(OpSchema):
+    partners = fields.List(
+        fields.String(validate=validate.Length(min=1, max=120)),
+        required=True,
+        validate=validate.Length(max=200),
+    )
+
+    @validates("partners")
+    def _distinct(self, value: list[str], **kw: Any) -> None:
+        names = [name.strip() for name in value]
+        if any(not name for name in names):
+            raise ValidationError("A name cannot be blank.")
+        if len({name.casefold() for name in names}) != len(names):
+            raise ValidationError("Each name may appear only once.")
+
+
+class WorkshopChangesSchema(Schema):
+    title = Text(200, required=True, minimum=1)
+    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=2100))
+
+
+class WorkshopUpdateOp(OpSchema):
+    changes = fields.Nested(WorkshopChangesSchema(partial=True), required=True)
+
+    @validates("changes")
+    def _something(self, value: dict, **kw: Any) -> None:
+        if not value:
+            raise ValidationError("Name at least one field to change.")
+        if "title" in value and not value["title"].strip():
+            raise ValidationError({"title": ["The title cannot be blank."]})
+
+
+class WorkshopNewCodeOp(OpSchema):
+    pass
+
+
+class ParticipantRemoveOp(OpSchema):
+    participant_id = Id(required=True)
+
+
+# --- Facilitation ops (issue 5) ------------------------------------------------------------
+
+PHASE_KEY = validate.Regexp(r"^[a-z0-9_-]{1,32}$", error="Use 1–32 letters a–z, digits, - or _.")
+RIGHTS = ("create", "edit", "move", "vote", "comment")
+
+
+class PhaseSetOp(OpSchema):
+    phase = fields.String(required=True, validate=PHASE_KEY)
+
+
+class PhaseEntrySchema(Schema):
+    key = fields.String(required=True, validate=PHASE_KEY)
+    name = Text(80)
+    rights = fields.List(fields.String(validate=validate.OneOf(RIGHTS)), required=True)
+
+
+class PhaseListOp(OpSchema):
+    phases = fields.List(
+        fields.Nested(PhaseEntrySchema), required=True, validate=validate.Length(min=1, max=20)
+    )
+
+    @validates("phases")
+    def _distinct_keys(self, value: list[dict], **kw: Any) -> None:
+        keys = [entry["key"] for entry in value]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("Phase keys must be distinct.")
+
+
+class TimerStartOp(OpSchema):
+    minutes = fields.Float(required=True, validate=validate.Range(min=0.05, max=480))
+    auto_lock = fields.Boolean(load_default=False)
+
+
+class TimerExtendOp(OpSchema):
+    minutes = fields.Float(load_default=1.0, validate=validate.Range(min=0.05, max=120))
+
+
+class BareOp(OpSchema):
+    """An op with no fields of its own."""
+
+
+class BoardLockOp(OpSchema):
+    locked = fields.Boolean(required=True)
+    domain_id = Id()
+    piece_id = Id()
+
+    @validates_schema
+    def _one_target(self, data: dict, **kw: Any) -> None:
+        if "domain_id" in data and "piece_id" in data:
+            raise ValidationError("Name a domain or a piece, not both.", "piece_id")
+
+
+class SpotlightSetOp(OpSchema):
+    piece_id = Id(allow_none=True)
+    domain_id = Id(allow_none=True)
+
+    @validates_schema
+    def _one_target(self, data: dict, **kw: Any) -> None:
+        if data.get("domain_id") is not None and data.get("piece_id") is not None:
+            raise ValidationError("Name a domain or a piece, not both.", "piece_id")
+
+
+class ModerationSetOp(OpSchema):
+    moderation = fields.Boolean(required=True)
+
+
+class InboxAcceptOp(OpSchema):
+    piece_id = Id(required=True)
+    domain_id = Id(allow_none=True)
+    position = fields.Integer(strict=True)
+
+
+class InboxRejectOp(OpSchema):
+    piece_id = Id(required=True)
+    reason = Text(500)
+
+
+class VotingOpenOp(OpSchema):
+    votes = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100))
+    per = fields.String(
+        load_default="participant", validate=validate.OneOf(("participant", "group"))
+    )
+    per_piece = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
+    domain_id = Id(allow_none=True)
+
+
+class VoteOp(OpSchema):
+    piece_id = Id(required=True)
+
+
+class CommentAddOp(OpSchema):
+    piece_id = Id(required=True)
+    text = Text(2000, required=True, minimum=1)
+    parent_id = Id(allow_none=True)
+
+    @validates("text")
+    def _text_not_blank(self, value: str, **kw: Any) -> None:
+        if not value.strip():
+            raise ValidationError("The comment cannot be blank.")
+
+
+class CommentDeleteOp(OpSchema):
+    comment_id = Id(required=True)
+
+
+class RevertOp(OpSchema):
+    seq = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class CommentSchema(Schema):
+    id = fields.Integer()
+    piece_id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    group_id = fields.Integer(allow_none=True)
+    role = fields.String()
+    text = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class HistoryQuerySchema(Schema):
+    """Query string parameters (strings that hold integers)."""
+
+    piece_id = fields.Integer(validate=validate.Range(min=1))
+    before_seq = fields.Integer(validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+comment_schema = CommentSchema()

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -145,7 +156,27 @@ def set_language(code: str):
     return redirect(target)
 
 
+@bp.get("/accessibility")
+def accessibility():
+    """The accessibility statement (deklaracja dostępności), in the structure of the official
+    template."""
+    day = date(2026, 11, 27)
+    return render_template("accessibility.html", published=day, updated=day, prepared=day)
+
+
 @bp.get("/healthz")
 def healthz():
-    db.session.execute(sa.text("SELECT 1"))
-    return {"status": "ok"}
+    """For the load balancer and monitoring: 503 when the database or the queue is gone."""
+    report = {"status": "ok", "database": "ok", "queue": "none"}
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception:
+        report.update(status="error", database="error")
+    presence = current_app.extensions["planner.presence"]
+    if redis_client := getattr(presence, "redis", None):
+        try:
+            redis_client.ping()
+            report["queue"] = "ok"
+        except Exception:
+            report.update(status="error", queue="error")
+    return report, 200 if report["status"] == "ok" else 503

@@ -138,7 +138,8 @@ def make_live_server(tmp_path_factory):
     databases: list[str] = []
 
     def start(database: str = "sqlite", **env: str) -> LiveServer:
-        url = None
+        """database: "sqlite", "postgres" (a fresh database), or the URL of an existing one."""
+        url = None if database == "sqlite" else database
         if database == "postgres":
             url = fresh_pg_database()
             databases.append(url)

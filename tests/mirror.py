@@ -53,7 +53,12 @@ class Mirror:
     def _apply(self, event: dict[str, Any]) -> None:
         data = event["data"]
         kind = event["type"]
-        if kind == "piece.create":
+        if kind in ("undo", "revert"):  # the inverse, as an ordinary event of its type
+            self._apply(data["apply"])
+            return
+        if kind == "piece.create" and "piece" not in data:
+            return  # a proposal waiting in the facilitator's inbox: not on the board
+        if kind in ("piece.create", "inbox.accept"):
             piece = data["piece"]
             self._insert_at(piece, piece["id"])
             self.pieces[piece["id"]] = dict(piece)
@@ -65,7 +70,7 @@ class Mirror:
             self.pieces[piece["id"]] = dict(piece)
         elif kind == "piece.update":
             self.pieces[data["piece"]["id"]] = dict(data["piece"])
-        elif kind == "piece.delete":
+        elif kind == "piece.delete" and data.get("from") is not None:
             self.pieces.pop(data["piece_id"], None)
             self._remove_at(data["from"], data["piece_id"])
 
@@ -82,13 +87,21 @@ class BoardClient:
     """A python-socketio client on the websocket transport, feeding a Mirror."""
 
     def __init__(
-        self, url: str, token: str, workshop_id: int | None = None, mirror: Mirror | None = None
+        self,
+        url: str,
+        token: str,
+        workshop_id: int | None = None,
+        mirror: Mirror | None = None,
+        reconnect: bool = False,
     ) -> None:
         self.url = url
         self.token = token
         self.workshop_id = workshop_id
         self.mirror = mirror or Mirror()  # a reconnecting client carries on with its own copy
-        self.sio = socketio.Client(reconnection=False)
+        # With reconnect, the client comes back by itself, sending `since` = what it has seen.
+        self.sio = socketio.Client(
+            reconnection=reconnect, reconnection_delay=0.2, reconnection_delay_max=1
+        )
         self.events: list[dict[str, Any]] = []  # every live event, as received
         self.catch_ups: list[dict[str, Any]] = []
         self.connect_errors: list[Any] = []
@@ -96,6 +109,7 @@ class BoardClient:
         self.sio.on("events", self._on_events)
         self.sio.on("event", self._on_event)
         self.sio.on("connect_error", self.connect_errors.append)
+        self.sio.on("head", self._on_head)
 
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
         self.catch_ups.append({"snapshot": snapshot})
@@ -106,16 +120,35 @@ class BoardClient:
         for event in body["events"]:
             self.mirror.receive(event)
 
+    def _on_head(self, head: dict[str, Any]) -> None:
+        """Behind the server's head: ask for the rest, as the browser does."""
+        if head["seq"] > self.mirror.seq:
+            self.sio.start_background_task(self._sync)
+
+    def _sync(self) -> None:
+        answer = self.sio.call("sync", {"since": self.mirror.seq}, timeout=10)
+        if "snapshot" in answer:
+            self.mirror.load(answer["snapshot"])
+        for event in answer.get("events", []):
+            self.mirror.receive(event)
+
     def _on_event(self, event: dict[str, Any]) -> None:
         self.events.append(event)
         self.mirror.receive(event)
 
-    def connect(self, since: int | None = None) -> BoardClient:
+    def _auth(self, since: int | None = None) -> dict[str, Any]:
         auth: dict[str, Any] = {"token": self.token}
         if self.workshop_id is not None:
             auth["workshop_id"] = self.workshop_id
         if since is not None:
             auth["since"] = since
+        elif self.mirror.seq:
+            auth["since"] = self.mirror.seq
+        return auth
+
+    def connect(self, since: int | None = None) -> BoardClient:
+        # a reconnecting client sends, each time, what its mirror has seen by then
+        auth = self._auth if self.sio.reconnection else self._auth(since)
         self.sio.connect(self.url, auth=auth, transports=["websocket"], wait_timeout=10)
         return self
 

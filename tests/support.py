@@ -115,6 +115,10 @@ class LiveServer:
                 time.sleep(0.05)  # polling for the port to open, not synchronising on events
         raise RuntimeError(f"server did not start:\n{self.log()}")
 
+    def restart(self) -> LiveServer:
+        """Start again on the same port and database (after kill or stop)."""
+        return self.start()
+
     def log(self) -> str:
         path = self.tmp / f"server-{self.port}.log"
         return path.read_text(errors="replace") if path.exists() else ""

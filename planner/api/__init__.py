@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, session
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
@@ -37,6 +38,24 @@ def http_error(exc: HTTPException):
     code = _HTTP_CODES.get(exc.code or 500, "not_found" if exc.code == 405 else "validation_error")
     body = {"error": {"code": code, "message": exc.description or exc.name}}
     return jsonify(body), exc.code
+
+
+_SIGN_IN = frozenset({"api.login", "api.join", "api.setup"})
+
+
+@bp.before_request
+def _refuse_cross_site_writes() -> None:
+    """CSRF defence in depth (the cookie is SameSite=Lax too): a write authenticated by the
+    session cookie must come from one of our own pages; scripts and tools use a bearer token."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or "token" not in session:
+        return
+    if request.endpoint in _SIGN_IN:  # these replace the session; they do not act with it
+        return
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    if urlsplit(source).netloc != request.host:
+        raise BoardError("forbidden", _("Cross-site request refused. Reload the page."))
 
 
 def load_body(schema: Schema) -> dict[str, Any]:
@@ -74,4 +93,4 @@ def visible_workshop(actor: Actor, workshop_id: int) -> Workshop:
     return workshop
 
 
-from planner.api import accounts, openapi, workshops  # noqa: E402, F401  (register routes)
+from planner.api import accounts, history, openapi, transfer, workshops  # noqa: E402, F401  (register routes)

@@ -73,6 +73,65 @@ _OPERATIONS = [
         True,
         "400 401 403 404",
     ),
+    *(
+        (
+            f"/workshops/{{workshop_id}}/export/{fmt}",
+            "get",
+            f"Export the draft programme as {fmt.upper()}; ?lang=pl|en",
+            None,
+            "200",
+            "the file"
+            + (" (format ukladanka.workshop: a complete backup)" if fmt == "json" else ""),
+            True,
+            "400 401 403 404",
+        )
+        for fmt in ("docx", "xlsx", "csv", "json", "html")
+    ),
+    *(
+        (
+            f"/exports/programme/{fmt}",
+            "get",
+            f"One programme ({fmt.upper()}) from workshops of one year: ?workshops=1,2,3&lang=",
+            None,
+            "200",
+            "the file; codes found in more than one workshop are flagged",
+            True,
+            "400 401 403 404",
+        )
+        for fmt in ("docx", "xlsx", "csv", "json", "html")
+    ),
+    (
+        "/workshops/{workshop_id}/import",
+        "post",
+        "Import candidate actions (multipart file: .csv, .xlsx or .json), all or nothing; "
+        "?dry_run=1 only checks",
+        None,
+        "200",
+        "created, updated, unchanged, errors [] and ignored_columns (dry run: also preview); "
+        "a file with errors: 400 validation_error with fields.rows [{row, column, message}]",
+        True,
+        "400 401 403 404 413",
+    ),
+    (
+        "/workshops/restore",
+        "post",
+        "Restore a JSON backup (multipart file) as a new workshop",
+        None,
+        "201",
+        "workshop",
+        True,
+        "400 401 403 413",
+    ),
+    (
+        "/workshops/{workshop_id}/next-year",
+        "post",
+        "Start next year from this programme: body {title?, year?}",
+        None,
+        "201",
+        "workshop (its tray holds this workshop's placed actions)",
+        True,
+        "400 401 403 404",
+    ),
 ]
 
 

@@ -38,8 +38,9 @@ def new_workshop():
 
 @bp.get("/workshops/<int:workshop_id>/board")
 def board(workshop_id: int):
-    workshop = visible_workshop(require_actor(), workshop_id)
-    return jsonify(snapshot(workshop, realtime.presence.online(workshop_id)))
+    actor = require_actor()
+    workshop = visible_workshop(actor, workshop_id)
+    return jsonify(snapshot(workshop, realtime.presence.online(workshop_id), actor))
 
 
 @bp.post("/workshops/<int:workshop_id>/groups")

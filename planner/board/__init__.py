@@ -1,7 +1,18 @@
 """The board rules. They know nothing of Socket.IO or HTTP: they take who and what, and return
 the stored event or raise a BoardError."""
 
-from planner.board import groups, pieces  # noqa: F401  (registers the op types)
+# Importing the rule modules registers their op types.
+from planner.board import (  # noqa: F401
+    comments,
+    domains,
+    facilitation,
+    groups,
+    history,
+    inbox,
+    pieces,
+    settings,
+    voting,
+)
 from planner.board.actor import Actor
 from planner.board.engine import Applied, apply_batch, apply_op
 from planner.board.errors import BoardError

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from planner.board.errors import BoardError
 from planner.board.presets import GROUP_COLORS
 from planner.board.registry import Context, op
-from planner.models import Group
-from planner.schemas import GroupCreateOp, GroupSchema
+from planner.models import Group, Participant, Piece
+from planner.schemas import GroupCreateOp, GroupDeleteOp, GroupSchema, GroupUpdateOp
 
 _group_schema = GroupSchema()
 
@@ -28,3 +30,47 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     ctx.session.add(group)
     ctx.session.flush()
     return {"group": _group_schema.dump(group)}
+
+
+def _get(ctx: Context, group_id: int) -> Group:
+    group = ctx.session.get(Group, group_id)
+    if group is None or group.workshop_id != ctx.workshop.id:
+        raise BoardError("not_found", _("No such group."), {"group_id": [_("No such group.")]})
+    return group
+
+
+@op("group.update", GroupUpdateOp(), None, blocked_by_lock=False)
+def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    group = _get(ctx, args["group_id"])
+    changes = dict(args["changes"])
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    changed = [name for name, value in changes.items() if getattr(group, name) != value]
+    for name in changed:
+        setattr(group, name, changes[name])
+    return {"group": _group_schema.dump(group), "changed": changed}
+
+
+@op("group.delete", GroupDeleteOp(), None, blocked_by_lock=False)
+def delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+    """Only an empty table can go; its pieces stay, attributed to no group."""
+    group = _get(ctx, args["group_id"])
+    seated = ctx.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Participant)
+        .where(Participant.group_id == group.id, Participant.removed_at.is_(None))
+    )
+    if seated:
+        raise BoardError("conflict", _("Participants still sit at this table; remove them first."))
+    pieces = list(
+        ctx.session.scalars(
+            sa.select(Piece.id).where(Piece.group_id == group.id).order_by(Piece.id)
+        )
+    )
+    ctx.session.execute(sa.update(Piece).where(Piece.group_id == group.id).values(group_id=None))
+    ctx.session.execute(
+        sa.update(Participant).where(Participant.group_id == group.id).values(group_id=None)
+    )
+    ctx.session.delete(group)
+    ctx.session.flush()
+    return {"group_id": group.id, "pieces": pieces}

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from planner.board import facilitation, inbox
 from planner.board.errors import BoardError
 from planner.board.presets import CODE_PREFIXES
 from planner.board.registry import Context, op
@@ -25,11 +26,13 @@ from planner.schemas import (
 )
 
 STAFF_ONLY_FIELDS = frozenset({"status"})
+_SERIES = re.compile(r"([A-Za-z0-9]+)-(\d+)")
 
 
 def _in_zone(workshop_id: int, domain_id: int | None) -> sa.ColumnElement[bool]:
     zone = Piece.domain_id.is_(None) if domain_id is None else Piece.domain_id == domain_id
-    return sa.and_(Piece.workshop_id == workshop_id, zone)
+    # A proposal waiting in the inbox is not on the board: it holds no position.
+    return sa.and_(Piece.workshop_id == workshop_id, zone, Piece.inbox_state.is_(None))
 
 
 def zone_size(ctx: Context, domain_id: int | None) -> int:
@@ -58,7 +61,10 @@ def _clamp(value: int, top: int) -> int:
 def _domain(ctx: Context, domain_id: int | None) -> Domain | None:
     if domain_id is None:
         return None
-    domain = ctx.session.get(Domain, domain_id)
+    key = ("domain", domain_id)
+    if key not in ctx.cache:
+        ctx.cache[key] = ctx.session.get(Domain, domain_id)
+    domain = ctx.cache[key]
     if domain is None or domain.workshop_id != ctx.workshop.id:
         raise BoardError("not_found", _("No such domain."), {"domain_id": [_("No such domain.")]})
     return domain
@@ -90,13 +96,23 @@ def next_code(ctx: Context, domain: Domain | None) -> str:
     """The next free code of a domain's series, e.g. MOB-03 (NEW-01 in the tray)."""
     prefix = "NEW" if domain is None else CODE_PREFIXES.get(domain.key, domain.key[:3].upper())
     prefix = re.sub(r"[^A-Za-z0-9]", "", prefix) or "DZ"
-    codes = ctx.session.scalars(
-        sa.select(Piece.code).where(
-            Piece.workshop_id == ctx.workshop.id, Piece.code.like(f"{prefix}-%")
+    key = ("code", prefix)
+    if key not in ctx.cache:  # once per batch: an import of 2 000 rows scans the series once
+        codes = ctx.session.scalars(
+            sa.select(Piece.code).where(
+                Piece.workshop_id == ctx.workshop.id, Piece.code.like(f"{prefix}-%")
+            )
         )
-    )
-    numbers = [int(m.group(1)) for c in codes if (m := re.fullmatch(rf"{prefix}-(\d+)", c))]
-    return f"{prefix}-{max(numbers, default=0) + 1:02d}"
+        numbers = [int(m.group(2)) for c in codes if (m := _SERIES.fullmatch(c))]
+        ctx.cache[key] = max(numbers, default=0)
+    ctx.cache[key] += 1
+    return f"{prefix}-{ctx.cache[key]:02d}"
+
+
+def _note_code(ctx: Context, code: str) -> None:
+    """An explicit code in a series moves that series on, so a later generated one never clashes."""
+    if (m := _SERIES.fullmatch(code)) and ("code", m.group(1)) in ctx.cache:
+        ctx.cache["code", m.group(1)] = max(ctx.cache["code", m.group(1)], int(m.group(2)))
 
 
 def _check_staff_fields(ctx: Context, fields: dict[str, Any]) -> None:
@@ -111,13 +127,16 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     _check_staff_fields(ctx, fields)
     domain = _domain(ctx, args.get("domain_id"))
     domain_id = domain.id if domain else None
+    facilitation.check_zone(ctx, domain_id)
     if "code" in fields:
         _check_code_free(ctx, fields["code"])
+        _note_code(ctx, fields["code"])
     else:
         fields["code"] = next_code(ctx, domain)
     size = zone_size(ctx, domain_id)
     position = _clamp(args.get("position", size), size)
-    _shift(ctx, domain_id, position, None, +1)
+    if position < size:  # appending (the common case, and every import) shifts nothing
+        _shift(ctx, domain_id, position, None, +1)
     piece = Piece(
         workshop_id=ctx.workshop.id,
         domain_id=domain_id,
@@ -127,6 +146,8 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     )
     if piece.quarters:
         piece.quarters = sorted(piece.quarters)
+    if ctx.workshop.moderation and not ctx.actor.is_staff:
+        return inbox.propose(ctx, piece, position)
     ctx.session.add(piece)
     ctx.session.flush()
     return {"piece": piece_schema.dump(piece)}
@@ -136,6 +157,8 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     piece = _piece(ctx, args["piece_id"])
     _check_owner(ctx, piece)
+    facilitation.check_piece(ctx, piece)
+    facilitation.check_zone(ctx, piece.domain_id)
     changes = dict(args["changes"])
     _check_staff_fields(ctx, changes)
     if "version" in args and args["version"] != piece.version:
@@ -149,11 +172,14 @@ def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     if "quarters" in changes:
         changes["quarters"] = sorted(changes["quarters"])
     changed = [name for name, value in changes.items() if getattr(piece, name) != value]
+    before = piece_schema.dump(piece)
     for name in changed:
         setattr(piece, name, changes[name])
     piece.version += 1
     piece.updated_at = utcnow()
-    return {"piece": piece_schema.dump(piece), "changed": changed}
+    after = piece_schema.dump(piece)
+    # `before` holds the old values of the changed fields, so the change can be undone.
+    return {"piece": after, "changed": changed, "before": {k: before[k] for k in changed}}
 
 
 @op("piece.move", PieceMoveOp(), "move")
@@ -161,6 +187,10 @@ def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     piece = _piece(ctx, args["piece_id"])
     target = _domain(ctx, args["domain_id"])
     to_zone = target.id if target else None
+    if piece.inbox_state is not None:
+        raise BoardError("conflict", _("This proposal waits in the facilitator's inbox."))
+    facilitation.check_piece(ctx, piece)
+    facilitation.check_zone(ctx, piece.domain_id, to_zone)
     src = {"domain_id": piece.domain_id, "position": piece.position}
     if to_zone == piece.domain_id:
         to = _clamp(args["position"], zone_size(ctx, to_zone) - 1)
@@ -187,8 +217,15 @@ def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 def delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     piece = _piece(ctx, args["piece_id"])
     _check_owner(ctx, piece)
+    facilitation.check_piece(ctx, piece)
+    facilitation.check_zone(ctx, piece.domain_id)
     src = {"domain_id": piece.domain_id, "position": piece.position}
+    gone = piece_schema.dump(piece)
+    pending = piece.inbox_state is not None
     ctx.session.delete(piece)
     ctx.session.flush()
+    if pending:
+        return {"piece_id": args["piece_id"], "from": None, "piece": gone}
     _shift(ctx, src["domain_id"], src["position"] + 1, None, -1)
-    return {"piece_id": args["piece_id"], "from": src}
+    # `piece` (its fields as they were) lets the deletion be undone.
+    return {"piece_id": args["piece_id"], "from": src, "piece": gone}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy.orm as so
@@ -18,6 +18,8 @@ class Context:
     session: so.Session
     workshop: Workshop
     actor: Actor
+    # Shared by the ops of one batch (an import of 2 000 rows): e.g. domains looked up once.
+    cache: dict[Any, Any] = field(default_factory=dict)
 
 
 Rule = Callable[[Context, dict[str, Any]], dict[str, Any]]

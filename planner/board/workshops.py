@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from planner.board import visibility
+from planner.board.actor import Actor
 from planner.board.phases import DEFAULT_PHASE
 from planner.board.presets import TEMPLATES
 from planner.extensions import db
@@ -51,6 +53,9 @@ def _new_code() -> str:
             return code
 
 
+new_code = _new_code  # public name for the rule that hands out a new code
+
+
 def create_workshop(title: str, year: int, template: str, created_by_id: int | None) -> Workshop:
     preset = TEMPLATES[template]
     workshop = Workshop(
@@ -81,8 +86,11 @@ def find_by_code(raw: str) -> Workshop | None:
     return db.session.scalar(sa.select(Workshop).where(Workshop.code == code))
 
 
-def snapshot(workshop: Workshop, online: set[int]) -> dict[str, Any]:
-    """The whole board in one read; seq is the last event it includes."""
+def snapshot(workshop: Workshop, online: set[int], viewer: Actor | None = None) -> dict[str, Any]:
+    """The whole board in one read; seq is the last event it includes.
+
+    Shaped for `viewer` (see board/visibility.py); None is the full view for server-side readers.
+    """
     wid = workshop.id
     session = db.session
     domains = session.scalars(
@@ -105,7 +113,7 @@ def snapshot(workshop: Workshop, online: set[int]) -> dict[str, Any]:
     participants = _participants.dump(people)
     for entry in participants:
         entry["online"] = entry["id"] in online
-    return {
+    board = {
         "workshop": workshop_schema.dump(workshop),
         "domains": _domains.dump(domains),
         "groups": _groups.dump(groups),
@@ -114,6 +122,8 @@ def snapshot(workshop: Workshop, online: set[int]) -> dict[str, Any]:
         "participants": participants,
         "seq": workshop.seq,
     }
+    visibility.decorate(board, workshop, viewer)
+    return board
 
 
 def events_since(workshop: Workshop, since: int) -> list[dict[str, Any]] | None:

@@ -2,12 +2,14 @@
 // drop with SortableJS (touch and mouse), "Move to…", adding pieces and the piece editor.
 
 import Sortable from "../vendor/sortablejs/sortable.esm.js";
+import { RemoteAnnouncer } from "./announcer.js";
 import { canChange, PieceEditor } from "./editor.js";
 import { clearErrors, showErrors } from "./forms.js";
 import { MoveMenu } from "./movemenu.js";
 import { announce, h, paint, t } from "./page.js";
 import { newOpId } from "./socket.js";
 import { TRAY, zoneDomainId } from "./state.js";
+import { TrayFilter } from "./trayfilter.js";
 import { ZoneRenderer } from "./zones.js";
 
 const CLICK_AFTER_DRAG_MS = 400;
@@ -43,6 +45,8 @@ export class BoardView {
       onMove: (pieceId, key, position, zoneName) => this.move(pieceId, key, position, zoneName),
     });
     this.addForm = root.querySelector("#add-piece-form");
+    this.filter = new TrayFilter({ state, zones: this.zones });
+    this.announcer = new RemoteAnnouncer({ state, me });
   }
 
   start() {
@@ -52,6 +56,7 @@ export class BoardView {
       if (e.detail.state !== "online") this._clearHolds();
     });
     this.boardEl.addEventListener("click", (e) => this._onClick(e));
+    this.boardEl.addEventListener("keydown", (e) => this._onKey(e));
     this.addForm?.addEventListener("submit", (e) => this._addPiece(e));
   }
 
@@ -74,7 +79,18 @@ export class BoardView {
     return ack;
   }
 
+  /** The zone's name as people read it (the tray or the domain's name). */
+  zoneName(key) {
+    return key === TRAY ? t("zone.tray") : (this.state.domain(zoneDomainId(key))?.name ?? "");
+  }
+
   _onChange(detail) {
+    this.announcer.take(detail);
+    this._afterChange(detail);
+    this.filter.refresh();
+  }
+
+  _afterChange(detail) {
     const signature = JSON.stringify(this.state.domains.map((d) => [d.id, d.name, d.color]));
     if (signature !== this.domainsSignature) {
       this.domainsSignature = signature;
@@ -103,6 +119,7 @@ export class BoardView {
     );
     this.boardEl.replaceChildren(tray, domains);
     this.zones.renderAll();
+    this.filter.attach(tray);
     for (const list of this.zones.lists.values()) this.sortables.push(this._sortable(list));
     this._fillZoneSelect();
     this.editor.setPartnerOptions(this.state.partners);
@@ -144,7 +161,7 @@ export class BoardView {
     const moved = evt.from !== evt.to || evt.oldIndex !== evt.newIndex;
     let done = null;
     if (moved) {
-      done = this.move(pieceId, evt.to.dataset.zone, evt.newIndex);
+      done = this.move(pieceId, evt.to.dataset.zone, evt.newIndex, this.zoneName(evt.to.dataset.zone));
     }
     this.zones.release();
     return done;
@@ -161,6 +178,43 @@ export class BoardView {
     else this.editor.open(pieceId, button);
   }
 
+  /** Keys on a focused piece: arrows go to the next or previous piece, Alt+arrows move it. */
+  _onKey(event) {
+    const button = event.target instanceof Element ? event.target.closest(".piece-main, .piece-move") : null;
+    if (!button || event.ctrlKey || event.metaKey) return;
+    const li = button.closest("[data-piece-id]");
+    const pieceId = Number(li.dataset.pieceId);
+    const key = this.state.zoneOf(pieceId);
+    const ids = this.state.zoneIds(key);
+    const index = ids.indexOf(pieceId);
+    const step = { ArrowUp: -1, ArrowDown: 1 }[event.key];
+    if (step && event.altKey) {
+      event.preventDefault();
+      const to = index + step;
+      if (to < 0 || to >= ids.length) {
+        announce(t(step < 0 ? "move.at_top" : "move.at_bottom"));
+        return;
+      }
+      this.move(pieceId, key, to).then((ack) => {
+        if (ack.ok) {
+          announce(t("move.position", { title: this.state.piece(pieceId)?.title ?? "", position: to + 1, total: ids.length, zone: this.zoneName(key) }));
+        }
+      });
+      return;
+    }
+    if (step && !event.altKey && !event.shiftKey) {
+      event.preventDefault();
+      const visible = ids.filter((id) => !this.zones.els.get(id)?.hidden);
+      const next = visible[visible.indexOf(pieceId) + step];
+      this.zones.els.get(next)?.querySelector(".piece-main")?.focus();
+      return;
+    }
+    if ((event.key === "m" || event.key === "M") && !event.altKey) {
+      event.preventDefault();
+      this.moveMenu.open(pieceId, li.querySelector(".piece-move"));
+    }
+  }
+
   _createPiece(piece) {
     const main = h(
       "button",
@@ -168,6 +222,7 @@ export class BoardView {
       h("span", { class: "piece-code" }),
       h("span", { class: "piece-title" }),
       h("span", { class: "piece-meta" }),
+      h("span", { class: "piece-badges" }),
       h("span", { class: "piece-held", hidden: true }),
     );
     const move = h("button", { type: "button", class: "piece-move", "aria-haspopup": "dialog" });
@@ -176,21 +231,35 @@ export class BoardView {
 
   _updatePiece(el, piece) {
     const [main, move] = el.children;
-    const [code, title, meta, held] = main.children;
+    const [code, title, meta, badges, held] = main.children;
     code.textContent = piece.code ?? "";
     title.textContent = piece.title;
     const group = this.state.groups.find((g) => g.id === piece.group_id);
     meta.textContent = [piece.lead, quartersText(piece.quarters)].filter(Boolean).join(" · ");
     meta.hidden = !meta.textContent;
+    this._badges(badges, piece);
     if (group) paint(el, group.color, "--group");
     el.classList.toggle("piece-own", canChange(this.me, piece));
     const holder = this.held.get(piece.id);
     held.hidden = !holder;
     held.textContent = holder ? t("piece.held_by", { name: holder.name }) : "";
     el.classList.toggle("is-held", Boolean(holder));
-    const label = [piece.code, piece.title].filter(Boolean).join(" — ");
+    const label = [piece.code, piece.title, piece.lead, badges.dataset.label].filter(Boolean).join(" — ");
     main.setAttribute("aria-label", holder ? `${label}. ${held.textContent}` : label);
     move.setAttribute("aria-label", t("piece.move_to", { title: piece.title }));
+  }
+
+  /** Votes and comments (from the facilitation features) as small counters; hidden when zero. */
+  _badges(el, piece) {
+    const votes = Number(piece.votes ?? 0);
+    const comments = Number(piece.comment_count ?? 0);
+    const parts = [];
+    if (votes > 0) parts.push(h("span", { class: "badge badge-votes", "aria-hidden": "true" }, String(votes)));
+    if (comments > 0) parts.push(h("span", { class: "badge badge-comments", "aria-hidden": "true" }, String(comments)));
+    el.replaceChildren(...parts);
+    el.hidden = parts.length === 0;
+    const label = [votes > 0 ? t("piece.votes", { count: votes }) : "", comments > 0 ? t("piece.comments", { count: comments }) : ""];
+    el.dataset.label = label.filter(Boolean).join(", ");
   }
 
   _fillZoneSelect() {

@@ -5,7 +5,7 @@ import { announce, h, t } from "./page.js";
 /** Keep `el` showing the connection's state; on refusal, explain and link to `recoverUrl`. */
 export function showConnection(conn, el, recoverUrl) {
   let wasOnline = false;
-  const render = ({ state, code }) => {
+  const render = ({ state, code, quiet = false }) => {
     el.dataset.state = state;
     if (state === "refused") {
       const message = code === "forbidden" ? t("conn.forbidden") : t("conn.unauthorized");
@@ -17,11 +17,20 @@ export function showConnection(conn, el, recoverUrl) {
       announce(message);
       return;
     }
-    el.replaceChildren(h("span", { class: "conn-text" }, t(`conn.${state}`)));
+    const waiting = conn.unacked ?? 0;
+    el.dataset.waiting = String(waiting);
+    const text =
+      waiting > 0 && state !== "online"
+        ? t("conn.waiting", { state: t(`conn.${state}`), count: waiting })
+        : t(`conn.${state}`);
+    el.replaceChildren(h("span", { class: "conn-text" }, text));
     // The first connection is no news; losing it and getting it back are.
-    if (wasOnline) announce(t(`conn.${state}`));
+    if (wasOnline && !quiet) announce(text);
     wasOnline = wasOnline || state === "online";
   };
   render({ state: conn.status, code: null });
   conn.addEventListener("status", (e) => render(e.detail));
+  conn.addEventListener("pending", () => {
+    if (conn.status !== "refused") render({ state: conn.status, code: null, quiet: true });
+  });
 }

@@ -3,27 +3,22 @@
 
 import { BoardView } from "./boardview.js";
 import { showConnection } from "./connstatus.js";
+import { mountFacilitation } from "./facilitation.js";
 import { clearErrors, errorOf, sendJSON, showErrors } from "./forms.js";
-import { announce, h, pageData, paint, t } from "./page.js";
+import { announce, h, pageData, t } from "./page.js";
+import { Settings } from "./settings.js";
 import { Connection } from "./socket.js";
 import { BoardState } from "./state.js";
 
 const data = pageData();
 const state = new BoardState();
 const conn = new Connection(state, data.workshop_id);
-const groupList = document.querySelector("[data-groups]");
 const peopleList = document.querySelector("[data-participants]");
 const groupForm = document.getElementById("add-group-form");
+const settings = new Settings({ state, conn, data });
 
 function renderGroups() {
-  groupList.replaceChildren(
-    ...state.groups.map((g) => {
-      const swatch = h("span", { class: "swatch", "aria-hidden": "true" });
-      paint(swatch, g.color, "--group");
-      return h("li", { class: "group-item", "data-group-id": g.id }, swatch, g.name);
-    }),
-  );
-  if (!state.groups.length) groupList.append(h("li", { class: "muted" }, t("console.no_groups")));
+  settings.renderGroups();
 }
 
 function renderParticipants() {
@@ -41,6 +36,7 @@ function renderParticipants() {
         h("span", { class: "person-group" }, groups.get(p.group_id) ?? (p.role === "staff" ? t("console.staff") : "")),
         " ",
         h("span", { class: "person-state" }, p.online ? t("console.online") : t("console.offline")),
+        p.role === "staff" ? null : removeButton(p),
       ),
     ),
   );
@@ -48,6 +44,16 @@ function renderParticipants() {
   document.querySelector("[data-online-count]").textContent = String(
     people.filter((p) => p.online).length,
   );
+}
+
+function removeButton(person) {
+  const button = h(
+    "button",
+    { type: "button", class: "button small danger", "aria-label": t("settings.remove_person", { name: person.name }) },
+    t("settings.remove"),
+  );
+  button.addEventListener("click", () => settings.removeParticipant(person));
+  return button;
 }
 
 state.addEventListener("change", (e) => {
@@ -85,7 +91,9 @@ document.querySelector("[data-copy-join]")?.addEventListener("click", async () =
   }
 });
 
+settings.start();
 showConnection(conn, document.getElementById("conn-status"), "/");
+mountFacilitation({ state, conn, me: data.me, view: "console" });
 new BoardView({
   root: document.getElementById("main"),
   state,

@@ -1,6 +1,7 @@
 // The piece editor: a modal dialog showing every field of an action; saves only what changed.
 
 import { clearErrors, showErrors } from "./forms.js";
+import { formatMoney, formatNumber, parseMoney } from "./format.js";
 import { announce, h, t } from "./page.js";
 
 const TEXT_FIELDS = ["title", "description", "objective", "lead", "funding", "result", "indicator"];
@@ -49,6 +50,15 @@ export class PieceEditor {
       }
     });
     state.addEventListener("change", (e) => this._onChange(e.detail));
+    this.lang = document.documentElement.lang || "pl";
+    this.form.elements.cost_pln.addEventListener("input", () => this._showCost());
+  }
+
+  /** Under the cost field: the amount as it will be read ("12 500 zł"), or how to type it. */
+  _showCost() {
+    const value = parseMoney(this.form.elements.cost_pln.value);
+    const out = this.dialog.querySelector("[data-pe-cost-shown]");
+    out.textContent = value === null ? "" : Number.isNaN(value) ? t("editor.cost_invalid") : formatMoney(value, this.lang);
   }
 
   /** Fill the partner suggestions (datalist shared by "lead" and "partners"). */
@@ -97,7 +107,9 @@ export class PieceEditor {
     this.version = piece.version;
     const els = this.form.elements;
     for (const f of TEXT_FIELDS) els[f].value = piece[f] ?? "";
-    els.cost_pln.value = piece.cost_pln ?? "";
+    els.cost_pln.value =
+      piece.cost_pln === null || piece.cost_pln === undefined ? "" : formatNumber(piece.cost_pln, this.lang);
+    this._showCost();
     els.status.value = piece.status ?? "proposed";
     for (const box of this.form.querySelectorAll('input[name="quarters"]')) {
       box.checked = (piece.quarters ?? []).includes(Number(box.value));
@@ -115,8 +127,7 @@ export class PieceEditor {
     out.quarters = [...this.form.querySelectorAll('input[name="quarters"]:checked')]
       .map((b) => Number(b.value))
       .sort();
-    const cost = els.cost_pln.value.trim();
-    out.cost_pln = cost === "" ? null : Number(cost);
+    out.cost_pln = parseMoney(els.cost_pln.value);
     out.status = els.status.value;
     return out;
   }
@@ -136,7 +147,7 @@ export class PieceEditor {
     const changes = this._changes();
     const local = {};
     if ("title" in changes && !changes.title) local.title = [t("editor.title_required")];
-    if ("cost_pln" in changes && changes.cost_pln !== null && !(changes.cost_pln >= 0)) {
+    if (Number.isNaN(parseMoney(this.form.elements.cost_pln.value))) {
       local.cost_pln = [t("editor.cost_invalid")];
     }
     if (Object.keys(local).length) {

@@ -32,6 +32,7 @@ export class Connection extends EventTarget {
     this._failures = 0;
     this._waiting = [];
     this._gapTimer = null;
+    this.unacked = 0; // ops sent (or waiting to be sent) without an answer yet
   }
 
   start() {
@@ -67,12 +68,18 @@ export class Connection extends EventTarget {
     });
     socket.on("snapshot", (snapshot) => this.state.load(snapshot));
     socket.on("events", (payload) => {
+      this.state.setServerNow(payload?.server_now);
       this.state.receiveMany(payload?.events ?? []);
       this._watchGap();
     });
     socket.on("event", (event) => {
       this.state.receive(event);
       this._watchGap();
+    });
+    // The server's latest seq, every few seconds: behind it (an event whose broadcast was lost
+    // with a crashed process) means asking for what is missing.
+    socket.on("head", (payload) => {
+      if (this.state.loaded && Number(payload?.seq) > this.state.seq) this.sync();
     });
     socket.on("presence", (payload) => this.state.setParticipants(payload?.participants ?? []));
     socket.on("dragging", (payload) => {
@@ -93,9 +100,11 @@ export class Connection extends EventTarget {
     return new Promise((resolve) => {
       let done = false;
       const deadline = Date.now() + OP_DEADLINE_MS;
+      this._countUnacked(+1);
       const finish = (ack) => {
         if (done) return;
         done = true;
+        this._countUnacked(-1);
         resolve(ack);
       };
       const attempt = () => {
@@ -152,6 +161,12 @@ export class Connection extends EventTarget {
       this._gapTimer = null;
       if (this.state.hasGap) this.sync();
     }, GAP_GRACE_MS);
+  }
+
+  /** Dispatches "pending" (detail {count}) whenever the number of unanswered ops changes. */
+  _countUnacked(delta) {
+    this.unacked = Math.max(0, this.unacked + delta);
+    this.dispatchEvent(new CustomEvent("pending", { detail: { count: this.unacked } }));
   }
 
   _setStatus(status, code = null) {

@@ -46,6 +46,19 @@ export class BoardState extends EventTarget {
     this._buffer = new Map();
     this._pending = [];
     this._overlay = new Map();
+    this.facilitation = facilitationOf({});
+    this.clockOffset = 0; // server clock minus this device's clock, in ms
+  }
+
+  /** Correct for this device's clock: `server_now` comes with every catch-up and timer event. */
+  setServerNow(iso) {
+    const at = Date.parse(iso ?? "");
+    if (Number.isFinite(at)) this.clockOffset = at - Date.now();
+  }
+
+  /** The server's clock now, in ms since the epoch (for the shared timer). */
+  serverNow() {
+    return Date.now() + this.clockOffset;
   }
 
   /** Replace everything with a snapshot; pending optimistic moves are re-applied on top. */
@@ -55,6 +68,8 @@ export class BoardState extends EventTarget {
     this.groups = [...(snapshot.groups ?? [])];
     this.partners = [...(snapshot.partners ?? [])];
     this.participants = [...(snapshot.participants ?? [])];
+    this.facilitation = facilitationOf(snapshot);
+    this.setServerNow(snapshot.server_now);
     this.pieces = new Map();
     this._zones = new Map([[TRAY, []]]);
     for (const d of this.domains) this._zones.set(zoneKey(d.id), []);
@@ -215,6 +230,19 @@ export class BoardState extends EventTarget {
 
   _apply(ev, changes) {
     const data = ev.data ?? {};
+    if ((ev.type === "undo" || ev.type === "revert") && data.apply) {
+      // An undo carries its inverse as an ordinary event: apply that, count the undo itself.
+      this._apply({ ...ev, type: data.apply.type, data: data.apply.data }, changes);
+      changes.events[changes.events.length - 1] = ev;
+      return;
+    }
+    if (ev.type === "piece.create" && !data.piece) {
+      // A proposal for the facilitator's inbox: not on the board.
+      if (data.inbox) this.facilitation.inbox.push({ ...data.inbox });
+      changes.meta = true;
+      changes.events.push(ev);
+      return;
+    }
     switch (ev.type) {
       case "piece.create": {
         const piece = { ...data.piece };
@@ -225,7 +253,7 @@ export class BoardState extends EventTarget {
         break;
       }
       case "piece.move": {
-        const piece = { ...data.piece };
+        const piece = { ...keptFields(this.pieces.get(data.piece.id)), ...data.piece };
         this._removeAt(data.from, piece.id, changes);
         this.pieces.set(piece.id, piece);
         const to = data.to ?? { domain_id: piece.domain_id, position: piece.position };
@@ -235,7 +263,7 @@ export class BoardState extends EventTarget {
       }
       case "piece.update": {
         const old = this.pieces.get(data.piece.id);
-        const piece = { ...data.piece };
+        const piece = { ...keptFields(old), ...data.piece };
         if (old) {
           // An update never moves a piece: keep the placement the ordering rule gave it.
           piece.domain_id = old.domain_id;
@@ -253,10 +281,84 @@ export class BoardState extends EventTarget {
         break;
       }
       default:
-        // Other event types (phase, timer, votes…) are for other modules; the seq still counts.
+        // Settings events (domains, groups, partners, workshop, participants), else another module's.
+        this._applySettings(ev.type, data, changes);
         break;
     }
     changes.events.push(ev);
+  }
+
+  /** Domains are ordered like pieces: remove at `from`, insert at `to`, positions gapless. */
+  _applySettings(type, data, changes) {
+    const renumberDomains = () => {
+      this.domains.forEach((d, i) => {
+        d.position = i;
+      });
+    };
+    switch (type) {
+      case "domain.create": {
+        const domain = { ...data.domain };
+        this.domains = this.domains.filter((d) => d.id !== domain.id);
+        this.domains.splice(clamp(domain.position, 0, this.domains.length), 0, domain);
+        renumberDomains();
+        this._zone(zoneKey(domain.id));
+        break;
+      }
+      case "domain.update":
+        this.domains = this.domains.map((d) => (d.id === data.domain.id ? { ...d, ...data.domain } : d));
+        break;
+      case "domain.move": {
+        const idx = this.domains.findIndex((d) => d.id === data.domain.id);
+        if (idx < 0) break;
+        const [domain] = this.domains.splice(idx, 1);
+        this.domains.splice(clamp(data.to, 0, this.domains.length), 0, { ...domain, ...data.domain });
+        renumberDomains();
+        break;
+      }
+      case "domain.delete": {
+        const key = zoneKey(data.domain_id);
+        this.domains = this.domains.filter((d) => d.id !== data.domain_id);
+        renumberDomains();
+        this._zones.delete(key);
+        this._overlay.delete(key);
+        // Its pieces go to the end of the tray, in their order (the event carries them).
+        for (const piece of data.pieces ?? []) {
+          this._removeAt(null, piece.id, changes);
+          this.pieces.set(piece.id, { ...piece });
+          this._insertAt(TRAY, piece.position, piece.id, changes);
+          changes.pieces.add(piece.id);
+        }
+        changes.zones.add(TRAY);
+        break;
+      }
+      case "group.update":
+        this.groups = this.groups.map((g) => (g.id === data.group.id ? { ...g, ...data.group } : g));
+        for (const p of this.pieces.values()) if (p.group_id === data.group.id) changes.pieces.add(p.id);
+        break;
+      case "group.delete":
+        this.groups = this.groups.filter((g) => g.id !== data.group_id);
+        for (const id of data.pieces ?? []) {
+          const p = this.pieces.get(id);
+          if (p) {
+            p.group_id = null;
+            changes.pieces.add(id);
+          }
+        }
+        break;
+      case "partners.set":
+        this.partners = [...(data.partners ?? [])];
+        break;
+      case "workshop.update":
+      case "workshop.new_code":
+        this.workshop = { ...this.workshop, ...data.workshop };
+        break;
+      case "participant.remove":
+        this.participants = this.participants.filter((p) => p.id !== data.participant_id);
+        break;
+      default:
+        if (!applyFacilitation(this, type, data, changes)) return;
+    }
+    changes.meta = true;
   }
 
   _drain(changes) {
@@ -299,5 +401,140 @@ export class BoardState extends EventTarget {
 
   _emit(changes) {
     if (hasChanges(changes)) this.dispatchEvent(new CustomEvent("change", { detail: changes }));
+  }
+}
+
+// --- Facilitation (phases, timer, locks, spotlight, voting, comments, inbox) ----------------
+
+/** The facilitation parts of a snapshot (see docs/protocol.md, "Facilitation"). */
+function facilitationOf(snapshot) {
+  return {
+    phases: [...(snapshot.phases ?? [])],
+    timer: snapshot.timer ?? { state: "stopped", ends_at: null, remaining: null, duration: null, auto_lock: false },
+    spotlight: snapshot.spotlight ?? null,
+    voting: snapshot.voting ?? null,
+    results: snapshot.results ?? null,
+    inbox: [...(snapshot.inbox ?? [])],
+    rejected: null,
+  };
+}
+
+/** Fields a piece has in snapshots only (events carry the piece without them): keep them. */
+function keptFields(old) {
+  if (!old) return {};
+  const kept = {};
+  for (const name of ["votes", "my_votes", "comments", "comment_count"]) {
+    if (name in old) kept[name] = old[name];
+  }
+  return kept;
+}
+
+function touchPiece(state, id, changes, fn) {
+  const piece = state.pieces.get(id);
+  if (!piece) return;
+  fn(piece);
+  changes.pieces.add(id);
+}
+
+/** Apply a facilitation event to the board copy, as the server did; false for unknown types. */
+function applyFacilitation(state, type, data, changes) {
+  const f = state.facilitation;
+  switch (type) {
+    case "phase.set":
+    case "moderation.set":
+      state.workshop = { ...state.workshop, ...(data.workshop ?? {}) };
+      if (type === "moderation.set") state.workshop.moderation = data.moderation;
+      return true;
+    case "phase.list":
+      f.phases = [...(data.phases ?? [])];
+      return true;
+    case "timer.start":
+    case "timer.pause":
+    case "timer.resume":
+    case "timer.extend":
+    case "timer.stop":
+      f.timer = { ...data.timer };
+      return true;
+    case "board.lock":
+      if (data.domain_id !== undefined) {
+        state.domains = state.domains.map((d) => (d.id === data.domain_id ? { ...d, locked: data.locked } : d));
+        changes.zones.add(String(data.domain_id));
+      } else if (data.piece_id !== undefined) {
+        touchPiece(state, data.piece_id, changes, (p) => {
+          p.locked = data.locked;
+        });
+      } else {
+        state.workshop = { ...state.workshop, ...(data.workshop ?? { locked: data.locked }) };
+        if (!data.locked) f.timer = { ...f.timer, auto_lock: false };
+      }
+      return true;
+    case "spotlight.set":
+      f.spotlight = data.spotlight ?? null;
+      return true;
+    case "voting.open":
+      f.voting = { ...data.voting, used: 0 };
+      f.results = null;
+      for (const p of state.pieces.values()) {
+        p.votes = null;
+        p.my_votes = 0;
+        changes.pieces.add(p.id);
+      }
+      return true;
+    case "voting.close":
+      f.voting = { ...f.voting, ...data.voting };
+      return true;
+    case "voting.reveal": {
+      f.voting = { ...f.voting, ...data.voting };
+      f.results = [...(data.results ?? [])];
+      const counts = new Map(f.results.map((r) => [r.piece_id, r.votes]));
+      for (const p of state.pieces.values()) {
+        p.votes = counts.get(p.id) ?? 0;
+        changes.pieces.add(p.id);
+      }
+      return true;
+    }
+    case "vote.add":
+    case "vote.remove":
+      if (data.redacted || data.piece_id === undefined) return true;
+      touchPiece(state, data.piece_id, changes, (p) => {
+        if (data.votes !== undefined) p.votes = data.votes;
+        if (data.mine !== undefined && data.voter === undefined) p.my_votes = data.mine;
+      });
+      if (data.used !== undefined && data.voter === undefined && f.voting) f.voting = { ...f.voting, used: data.used };
+      return true;
+    case "comment.add":
+      touchPiece(state, data.piece_id, changes, (p) => {
+        p.comments = [...(p.comments ?? []).filter((c) => c.id !== data.comment.id), { ...data.comment }];
+        p.comment_count = data.comment_count;
+      });
+      return true;
+    case "comment.delete":
+      touchPiece(state, data.piece_id, changes, (p) => {
+        const gone = new Set([data.comment_id]);
+        let grew = true;
+        while (grew) {
+          grew = false;
+          for (const c of p.comments ?? []) {
+            if (!gone.has(c.id) && gone.has(c.parent_id)) {
+              gone.add(c.id);
+              grew = true;
+            }
+          }
+        }
+        p.comments = (p.comments ?? []).filter((c) => !gone.has(c.id));
+        p.comment_count = data.comment_count;
+      });
+      return true;
+    case "inbox.accept":
+      f.inbox = f.inbox.filter((p) => p.id !== data.piece.id);
+      state._apply({ type: "piece.create", data: { piece: data.piece } }, changes);
+      changes.events.pop();
+      return true;
+    case "inbox.reject":
+      f.inbox = f.inbox.filter((p) => p.id !== data.piece_id);
+      f.rejected = { ...data };
+      return true;
+    default:
+      return false;
   }
 }

@@ -2,6 +2,7 @@
 
 import { BoardView } from "./boardview.js";
 import { showConnection } from "./connstatus.js";
+import { mountFacilitation } from "./facilitation.js";
 import { pageData } from "./page.js";
 import { Connection } from "./socket.js";
 import { BoardState } from "./state.js";
@@ -12,4 +13,5 @@ const conn = new Connection(state, data.workshop_id);
 const recoverUrl = data.me?.role === "staff" ? "/" : data.join_url;
 showConnection(conn, document.getElementById("conn-status"), recoverUrl);
 new BoardView({ root: document.getElementById("main"), state, conn, me: data.me }).start();
+mountFacilitation({ state, conn, me: data.me, view: "tablet" });
 conn.start();

@@ -20,6 +20,7 @@ export class ZoneRenderer {
     this.els = new Map();
     this.hold = false;
     this._held = new Set();
+    this._refocus = null;
   }
 
   /** Build a zone's section: heading with count, and the list that holds its pieces. */
@@ -72,7 +73,9 @@ export class ZoneRenderer {
   /** Apply a state change: only the pieces and zones it names are touched. */
   update(detail) {
     for (const id of detail.removed) {
-      this.els.get(id)?.remove();
+      const el = this.els.get(id);
+      if (el?.contains(document.activeElement)) this._focusNear(el);
+      el?.remove();
       this.els.delete(id);
     }
     for (const id of detail.pieces) if (this.state.pieces.has(id)) this._refresh(id);
@@ -96,15 +99,37 @@ export class ZoneRenderer {
     }
     const ids = this.state.zoneIds(key);
     const kids = list.children;
+    // Re-inserting a focused element blurs it: remember the focus and give it back.
+    const active = document.activeElement;
     for (let i = 0; i < ids.length; i += 1) {
       const el = this.els.get(ids[i]) ?? this._refresh(ids[i]);
       if (kids[i] !== el) list.insertBefore(el, kids[i] ?? null);
     }
-    while (kids.length > ids.length) kids[kids.length - 1].remove();
+    while (kids.length > ids.length) {
+      const gone = kids[kids.length - 1];
+      // A piece moving to another zone keeps the focus once it lands there.
+      if (gone.contains(active)) this._refocus = active;
+      gone.remove();
+    }
+    const lost = document.activeElement === document.body || document.activeElement === null;
+    const back = active && active !== document.activeElement && active.isConnected ? active : this._refocus;
+    if (lost && back?.isConnected) {
+      back.focus({ preventScroll: true });
+      this._refocus = null;
+    }
     const count = this.counts.get(key);
     if (count) {
       count.replaceChildren(h("span", { class: "visually-hidden" }, t("zone.count")), String(ids.length));
     }
+  }
+
+  /** Before a focused piece leaves, move the focus to a neighbour (or the zone's heading). */
+  _focusNear(el) {
+    const sibling = [el.nextElementSibling, el.previousElementSibling].find((x) => x && !x.hidden);
+    const target = sibling?.querySelector("button") ?? el.closest("section")?.querySelector(".zone-title");
+    if (!target) return;
+    if (!target.matches("button")) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
   }
 
   _refresh(id) {

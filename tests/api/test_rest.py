@@ -271,4 +271,28 @@ def test_unknown_api_path_has_the_error_shape(http):
 
 
 def test_healthz(http):
-    assert http.get("/healthz").get_json() == {"status": "ok"}
+    assert http.get("/healthz").get_json() == {"status": "ok", "database": "ok", "queue": "none"}
+
+
+def test_cookie_writes_must_come_from_our_own_pages(room: Room, http):
+    http.post("/api/login", json={"username": "facilitator", "password": "a-long-password"})
+    body = {"name": "Stół 9"}
+    path = f"/api/workshops/{room.id}/groups"
+    assert_error(http.post(path, json=body), 403, "forbidden")  # no Origin: not from a page
+    assert_error(
+        http.post(path, json=body, headers={"Origin": "https://evil.example"}), 403, "forbidden"
+    )
+    assert http.post(path, json=body, headers={"Origin": "http://localhost"}).status_code == 201
+    # a bearer token is not sent by browsers on their own, so it needs no origin
+    assert (
+        http.post(path, json={"name": "Stół 10"}, headers=bearer(room.staff_token)).status_code
+        == 201
+    )
+
+
+def test_security_headers(http):
+    response = http.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
