@@ -8,12 +8,13 @@ import { clearErrors, showErrors } from "./forms.js";
 import { MoveMenu } from "./movemenu.js";
 import { announce, h, paint, t } from "./page.js";
 import { newOpId } from "./socket.js";
-import { TRAY, zoneDomainId } from "./state.js";
+import { OPTIMISTIC, TRAY, zoneDomainId } from "./state.js";
 import { TrayFilter } from "./trayfilter.js";
 import { ZoneRenderer } from "./zones.js";
 
 const CLICK_AFTER_DRAG_MS = 400;
 const HOLD_EXPIRES_MS = 60000;
+const MAX_NOTICES = 5;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
 function quartersText(quarters) {
@@ -47,6 +48,10 @@ export class BoardView {
     this.addForm = root.querySelector("#add-piece-form");
     this.filter = new TrayFilter({ state, zones: this.zones });
     this.announcer = new RemoteAnnouncer({ state, me });
+    this.dragVersion = undefined;
+    // Changes the server refused stay listed here until dismissed: nothing is dropped silently.
+    this.notices = h("ul", { class: "notices", "data-notices": "" });
+    this.boardEl.before(this.notices);
   }
 
   start() {
@@ -58,25 +63,52 @@ export class BoardView {
     this.boardEl.addEventListener("click", (e) => this._onClick(e));
     this.boardEl.addEventListener("keydown", (e) => this._onKey(e));
     this.addForm?.addEventListener("submit", (e) => this._addPiece(e));
+    this.conn.addEventListener("settled", (e) => this._onSettled(e.detail));
   }
 
-  /** Move a piece (optimistically) and settle it with the server's answer. */
-  async move(pieceId, key, position, zoneName = null) {
-    const opId = newOpId();
-    const domainId = zoneDomainId(key);
-    this.state.moveOptimistic(opId, pieceId, domainId, position);
-    const ack = await this.conn.op(
-      "piece.move",
-      { piece_id: pieceId, domain_id: domainId, position },
-      opId,
-    );
-    this.state.settle(opId, ack);
-    if (!ack.ok) {
-      announce(t("move.failed", { message: ack.error?.message ?? t("error.generic") }));
-    } else if (zoneName) {
+  /**
+   * Move a piece (shown at once) naming the piece's version as seen (at drag start, else now):
+   * if someone moved it meanwhile the server refuses, and the piece goes where they put it.
+   */
+  async move(pieceId, key, position, zoneName = null, version = this.state.expectedVersion(pieceId)) {
+    const fields = { piece_id: pieceId, domain_id: zoneDomainId(key), position };
+    if (Number.isInteger(version)) fields.version = version;
+    const ack = await this.conn.op("piece.move", fields, newOpId());
+    if (ack.ok && zoneName) {
       announce(t("move.done", { title: this.state.piece(pieceId)?.title ?? "", zone: zoneName }));
     }
     return ack;
+  }
+
+  /** The server answered one of our ops: a refusal is rolled back on screen and explained. */
+  _onSettled({ op, ack, rolledBack, live }) {
+    // Piece changes were shown at once, so their refusal is news; other ops made on this page
+    // are explained by whoever made them, those left from before a reload here.
+    if (ack.ok || !(OPTIMISTIC.has(op.type) || rolledBack || !live)) return;
+    const title = op.piece?.title ?? this.state.piece(op.piece_id)?.title ?? "";
+    const conflict = op.type === "piece.move" && ack.error?.code === "conflict" && "version" in op;
+    const message = conflict
+      ? t("move.conflict", { title })
+      : t(title ? "notice.refused_piece" : "notice.refused", {
+          title,
+          message: ack.error?.message ?? t("error.generic"),
+        });
+    this.notify(message, ack.error?.code ?? "error", op.piece_id);
+  }
+
+  /** Show a notice that stays until dismissed (and say it to screen readers). */
+  notify(message, code = "info", pieceId = null) {
+    const close = h("button", { type: "button", class: "notice-close", "aria-label": t("notice.close") }, "×");
+    const item = h(
+      "li",
+      { class: "notice", "data-code": code, "data-piece-id-ref": pieceId ?? null },
+      h("span", { class: "notice-text" }, message),
+      close,
+    );
+    close.addEventListener("click", () => item.remove());
+    this.notices.prepend(item);
+    while (this.notices.children.length > MAX_NOTICES) this.notices.lastElementChild.remove();
+    announce(message);
   }
 
   /** The zone's name as people read it (the tray or the domain's name). */
@@ -130,7 +162,8 @@ export class BoardView {
     return Sortable.create(list, {
       group: "board",
       draggable: ".piece",
-      filter: ".piece-move",
+      // A piece made offline has no id on the server yet: it can be moved once it is stored.
+      filter: ".piece-move, .is-new",
       preventOnFilter: false,
       forceFallback: true,
       fallbackOnBody: true,
@@ -147,7 +180,9 @@ export class BoardView {
       onStart: (evt) => {
         this.zones.hold = true;
         this.root.classList.add("is-dragging");
-        this.conn.drag(Number(evt.item.dataset.pieceId), "start");
+        const pieceId = Number(evt.item.dataset.pieceId);
+        this.dragVersion = this.state.expectedVersion(pieceId);
+        this.conn.drag(pieceId, "start");
       },
       onEnd: (evt) => this._onDrop(evt),
     });
@@ -161,8 +196,10 @@ export class BoardView {
     const moved = evt.from !== evt.to || evt.oldIndex !== evt.newIndex;
     let done = null;
     if (moved) {
-      done = this.move(pieceId, evt.to.dataset.zone, evt.newIndex, this.zoneName(evt.to.dataset.zone));
+      const key = evt.to.dataset.zone;
+      done = this.move(pieceId, key, evt.newIndex, this.zoneName(key), this.dragVersion);
     }
+    this.dragVersion = undefined;
     this.zones.release();
     return done;
   }
@@ -174,6 +211,10 @@ export class BoardView {
     // A pointer release right after a drop is part of the drag, not a tap (keyboard clicks have detail 0).
     if (event.detail > 0 && performance.now() - this.lastDragEnd < CLICK_AFTER_DRAG_MS) return;
     const pieceId = Number(button.closest("[data-piece-id]").dataset.pieceId);
+    if (pieceId < 0) {
+      announce(t("piece.not_stored"));
+      return;
+    }
     if (button.classList.contains("piece-move")) this.moveMenu.open(pieceId, button);
     else this.editor.open(pieceId, button);
   }
@@ -184,6 +225,7 @@ export class BoardView {
     if (!button || event.ctrlKey || event.metaKey) return;
     const li = button.closest("[data-piece-id]");
     const pieceId = Number(li.dataset.pieceId);
+    if (pieceId < 0) return;
     const key = this.state.zoneOf(pieceId);
     const ids = this.state.zoneIds(key);
     const index = ids.indexOf(pieceId);
@@ -224,6 +266,7 @@ export class BoardView {
       h("span", { class: "piece-meta" }),
       h("span", { class: "piece-badges" }),
       h("span", { class: "piece-held", hidden: true }),
+      h("span", { class: "piece-pending", hidden: true }),
     );
     const move = h("button", { type: "button", class: "piece-move", "aria-haspopup": "dialog" });
     return h("li", { class: "piece", "data-piece-id": piece.id }, main, move);
@@ -231,7 +274,7 @@ export class BoardView {
 
   _updatePiece(el, piece) {
     const [main, move] = el.children;
-    const [code, title, meta, badges, held] = main.children;
+    const [code, title, meta, badges, held, pending] = main.children;
     code.textContent = piece.code ?? "";
     title.textContent = piece.title;
     const group = this.state.groups.find((g) => g.id === piece.group_id);
@@ -244,7 +287,15 @@ export class BoardView {
     held.hidden = !holder;
     held.textContent = holder ? t("piece.held_by", { name: holder.name }) : "";
     el.classList.toggle("is-held", Boolean(holder));
-    const label = [piece.code, piece.title, piece.lead, badges.dataset.label].filter(Boolean).join(" — ");
+    // Changed on this tablet, not yet stored by the server (e.g. while offline).
+    const waiting = this.state.isPending(piece.id);
+    el.classList.toggle("is-pending", waiting);
+    el.classList.toggle("is-new", piece.id < 0);
+    pending.hidden = !waiting;
+    pending.textContent = waiting ? t("piece.pending") : "";
+    const label = [piece.code, piece.title, piece.lead, badges.dataset.label, pending.textContent]
+      .filter(Boolean)
+      .join(" — ");
     main.setAttribute("aria-label", holder ? `${label}. ${held.textContent}` : label);
     move.setAttribute("aria-label", t("piece.move_to", { title: piece.title }));
   }
@@ -288,15 +339,25 @@ export class BoardView {
     const fields = { piece };
     const zone = form.elements.zone.value;
     if (zone !== TRAY) fields.domain_id = zoneDomainId(zone);
+    const clear = () => {
+      form.elements.title.value = "";
+      form.elements.description.value = "";
+      form.elements.title.focus();
+    };
+    if (!this.conn.connected) {
+      // Offline: shown at once, sent when the connection is back (a refusal then comes as a notice).
+      this.conn.op("piece.create", fields);
+      clear();
+      announce(t("piece.queued", { title }));
+      return;
+    }
     const submit = form.querySelector('[type="submit"]');
     submit.disabled = true;
     const ack = await this.conn.op("piece.create", fields);
     submit.disabled = false;
     if (ack.ok) {
-      form.elements.title.value = "";
-      form.elements.description.value = "";
+      clear();
       announce(t("piece.created", { title }));
-      form.elements.title.focus();
     } else {
       showErrors(form, ack.error, t("error.generic"));
     }

@@ -158,13 +158,17 @@ export class PieceEditor {
       this.close();
       return;
     }
+    const fields = { piece_id: this.pieceId, changes, version: this.version };
+    if (!this.conn.connected) {
+      // Offline: shown at once and kept on this tablet until the connection is back.
+      this.conn.op("piece.update", fields);
+      announce(t("editor.queued"));
+      this.close();
+      return;
+    }
     const save = this.dialog.querySelector("[data-pe-save]");
     save.disabled = true;
-    const ack = await this.conn.op("piece.update", {
-      piece_id: this.pieceId,
-      changes,
-      version: this.version,
-    });
+    const ack = await this.conn.op("piece.update", fields);
     save.disabled = false;
     if (ack.ok) {
       announce(t("editor.saved"));
@@ -178,6 +182,12 @@ export class PieceEditor {
     const piece = this.state.piece(this.pieceId);
     if (!piece || this.readOnly) return;
     if (!window.confirm(t("editor.confirm_delete", { title: piece.title }))) return;
+    if (!this.conn.connected) {
+      this.conn.op("piece.delete", { piece_id: piece.id });
+      announce(t("editor.queued"));
+      this.close();
+      return;
+    }
     const ack = await this.conn.op("piece.delete", { piece_id: piece.id });
     if (ack.ok) {
       announce(t("editor.deleted", { title: piece.title }));

@@ -1,13 +1,62 @@
-// The Socket.IO connection of a board page: feeds the board state, sends ops with acks,
-// catches up after reconnecting and repairs persistent gaps in seq with `sync`.
+// The Socket.IO connection of a board page: feeds the board state, sends ops with acks (from an
+// outbox kept in the browser's storage, so nothing made offline is lost), catches up after
+// reconnecting and repairs persistent gaps in seq with `sync`.
 
 import { io } from "../vendor/socket.io/socket.io.esm.min.js";
-import { t } from "./page.js";
 
 const ACK_TIMEOUT_MS = 10000;
-const OP_DEADLINE_MS = 60000;
 const GAP_GRACE_MS = 1500;
 const OFFLINE_AFTER_FAILURES = 3;
+const SAVE_BOARD_AFTER_MS = 300;
+const RETRY_LIMITED_MS = [1000, 2000, 4000, 8000];
+
+/**
+ * Changes not yet answered by the server, in the order they were made, kept in the browser's
+ * storage (per workshop and person) so that they survive a reload or a closed tab. An entry is
+ * the whole op with its op_id; it leaves only when the server has answered it (stored or refused).
+ */
+export class Outbox {
+  constructor(key) {
+    this.key = key;
+    this._memory = [];
+  }
+
+  get entries() {
+    if (!this.key) return this._memory;
+    try {
+      const list = JSON.parse(window.localStorage.getItem(this.key) ?? "[]");
+      return Array.isArray(list) ? list.filter((op) => op && typeof op.op_id === "string") : [];
+    } catch {
+      return this._memory;
+    }
+  }
+
+  add(op) {
+    this._write([...this.entries.filter((x) => x.op_id !== op.op_id), op]);
+  }
+
+  remove(opId) {
+    this._write(this.entries.filter((x) => x.op_id !== opId));
+  }
+
+  _write(list) {
+    this._memory = list;
+    if (!this.key) return;
+    try {
+      if (list.length) window.localStorage.setItem(this.key, JSON.stringify(list));
+      else window.localStorage.removeItem(this.key);
+    } catch {
+      // Storage full or forbidden (private mode): the queue still lives in memory.
+    }
+  }
+}
+
+/** Storage keys of one person on one workshop (the outbox, and the last board seen). */
+function storageKeys(workshopId, me) {
+  if (!me || me.id === undefined || me.id === null) return { outbox: null, board: null };
+  const who = `${workshopId}.${me.role}.${me.id}`;
+  return { outbox: `planner.outbox.${who}`, board: `planner.board.${who}` };
+}
 
 /** A v4 UUID; crypto.randomUUID exists only in secure contexts (not on plain http over Wi-Fi). */
 export function newOpId() {
@@ -21,21 +70,42 @@ export function newOpId() {
 
 /**
  * Dispatches "status" (detail {state, code?}: connecting | online | reconnecting | offline |
- * refused) and "dragging" (detail: the server's dragging payload).
+ * refused), "dragging" (detail: the server's dragging payload), "pending" (detail {count}: ops
+ * waiting for an answer) and "settled" (detail {op, ack, rolledBack, live}: the server answered
+ * an op; `live` is false for an op left in the outbox by an earlier page).
  */
 export class Connection extends EventTarget {
-  constructor(state, workshopId) {
+  /** `me` ({role, id, group_id}) keeps the outbox and the board on this device across reloads. */
+  constructor(state, workshopId, { me = null } = {}) {
     super();
     this.state = state;
     this.workshopId = workshopId;
+    this.me = me;
+    state.me = me;
     this.status = "connecting";
     this._failures = 0;
-    this._waiting = [];
     this._gapTimer = null;
-    this.unacked = 0; // ops sent (or waiting to be sent) without an answer yet
+    this._saveTimer = null;
+    this._resolvers = new Map();
+    this._inFlight = null;
+    this._retryTimer = null;
+    this._limited = 0;
+    const keys = storageKeys(workshopId, me);
+    this.outbox = new Outbox(keys.outbox);
+    this._boardKey = keys.board;
+  }
+
+  /** Ops sent (or waiting to be sent) without an answer yet. */
+  get unacked() {
+    return this.outbox.entries.length;
+  }
+
+  get connected() {
+    return Boolean(this.socket?.connected);
   }
 
   start() {
+    this._restore();
     const socket = io({
       auth: (cb) => cb(this._auth()),
       transports: ["websocket", "polling"],
@@ -47,11 +117,11 @@ export class Connection extends EventTarget {
     socket.on("connect", () => {
       this._failures = 0;
       this._setStatus("online");
-      const waiting = this._waiting;
-      this._waiting = [];
-      for (const retry of waiting) retry();
+      this._pump();
     });
     socket.on("disconnect", (reason) => {
+      // An op in flight is sent again after reconnecting (the server answers a repeat once).
+      this._inFlight = null;
       this._setStatus(navigator.onLine === false ? "offline" : "reconnecting");
       // The server closed this socket on purpose; ask again (a refusal then says why).
       if (reason === "io server disconnect") socket.connect();
@@ -85,7 +155,11 @@ export class Connection extends EventTarget {
     socket.on("dragging", (payload) => {
       this.dispatchEvent(new CustomEvent("dragging", { detail: payload }));
     });
-    this.state.addEventListener("change", () => this._watchGap());
+    this.state.addEventListener("change", () => {
+      this._watchGap();
+      this._saveBoardSoon();
+    });
+    window.addEventListener("pagehide", () => this._saveBoard());
     window.addEventListener("offline", () => {
       if (!socket.connected) this._setStatus("offline");
     });
@@ -94,37 +168,18 @@ export class Connection extends EventTarget {
     });
   }
 
-  /** Send an op; resolves with the server's ack, or {ok:false} when it cannot be delivered. */
+  /**
+   * Send an op; resolves with the server's answer, however long the connection is away (the op
+   * waits in the outbox meanwhile, also across a reload — then `settled` reports it).
+   */
   op(type, fields, opId = newOpId()) {
     const payload = { op_id: opId, type, ...fields };
     return new Promise((resolve) => {
-      let done = false;
-      const deadline = Date.now() + OP_DEADLINE_MS;
-      this._countUnacked(+1);
-      const finish = (ack) => {
-        if (done) return;
-        done = true;
-        this._countUnacked(-1);
-        resolve(ack);
-      };
-      const attempt = () => {
-        if (done) return;
-        if (Date.now() >= deadline) {
-          finish({ ok: false, error: { code: "network", message: t("error.network") } });
-          return;
-        }
-        if (!this.socket.connected) {
-          this._waiting.push(attempt);
-          return;
-        }
-        // Re-sending the same op_id is safe: the server answers a repeat with the first answer.
-        this.socket.timeout(ACK_TIMEOUT_MS).emit("op", payload, (err, ack) => {
-          if (err) attempt();
-          else finish(ack ?? { ok: false, error: { code: "network", message: t("error.network") } });
-        });
-      };
-      window.setTimeout(attempt, OP_DEADLINE_MS + 10);
-      attempt();
+      this._resolvers.set(opId, resolve);
+      this.state.applyOptimistic(payload);
+      this.outbox.add(payload);
+      this._countChanged();
+      this._pump();
     });
   }
 
@@ -142,6 +197,76 @@ export class Connection extends EventTarget {
       else if (answer.events) this.state.receiveMany(answer.events);
       this._watchGap();
     });
+  }
+
+  /** After a reload: show the last board this device saw, with our unanswered changes on top. */
+  _restore() {
+    if (this._boardKey) {
+      try {
+        const saved = JSON.parse(window.localStorage.getItem(this._boardKey) ?? "null");
+        if (saved && Number.isInteger(saved.seq) && Array.isArray(saved.pieces)) this.state.load(saved);
+      } catch {
+        // A damaged copy: the server's snapshot replaces it.
+      }
+    }
+    for (const op of this.outbox.entries) this.state.applyOptimistic(op);
+    this._countChanged();
+  }
+
+  _saveBoardSoon() {
+    if (!this._boardKey || this._saveTimer) return;
+    this._saveTimer = window.setTimeout(() => this._saveBoard(), SAVE_BOARD_AFTER_MS);
+  }
+
+  _saveBoard() {
+    window.clearTimeout(this._saveTimer);
+    this._saveTimer = null;
+    if (!this._boardKey || !this.state.loaded) return;
+    try {
+      window.localStorage.setItem(this._boardKey, JSON.stringify(this.state.toSnapshot()));
+    } catch {
+      // Storage full: a reload then waits for the server's snapshot.
+    }
+  }
+
+  /** Send the oldest unanswered op; one at a time, so the server applies them in our order. */
+  _pump() {
+    if (this._inFlight || this._retryTimer || !this.socket?.connected) return;
+    const op = this.outbox.entries[0];
+    if (!op) return;
+    this._inFlight = op.op_id;
+    // Re-sending the same op_id is safe: the server answers a repeat with the first answer.
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("op", op, (err, ack) => {
+      if (this._inFlight !== op.op_id) return; // answered already, or the socket was replaced
+      this._inFlight = null;
+      if (err || !ack) {
+        this._pump();
+        return;
+      }
+      if (!ack.ok && ack.error?.code === "rate_limited") {
+        // Too many at once (a long queue after a long time offline): wait, then go on.
+        const wait = RETRY_LIMITED_MS[Math.min(this._limited, RETRY_LIMITED_MS.length - 1)];
+        this._limited += 1;
+        this._retryTimer = window.setTimeout(() => {
+          this._retryTimer = null;
+          this._pump();
+        }, wait);
+        return;
+      }
+      this._limited = 0;
+      this._finish(op, ack);
+      this._pump();
+    });
+  }
+
+  _finish(op, ack) {
+    this.outbox.remove(op.op_id);
+    const rolledBack = this.state.settle(op.op_id, ack);
+    const resolve = this._resolvers.get(op.op_id);
+    this._resolvers.delete(op.op_id);
+    this._countChanged();
+    this.dispatchEvent(new CustomEvent("settled", { detail: { op, ack, rolledBack, live: Boolean(resolve) } }));
+    resolve?.(ack);
   }
 
   _auth() {
@@ -163,9 +288,7 @@ export class Connection extends EventTarget {
     }, GAP_GRACE_MS);
   }
 
-  /** Dispatches "pending" (detail {count}) whenever the number of unanswered ops changes. */
-  _countUnacked(delta) {
-    this.unacked = Math.max(0, this.unacked + delta);
+  _countChanged() {
     this.dispatchEvent(new CustomEvent("pending", { detail: { count: this.unacked } }));
   }
 

@@ -1,8 +1,15 @@
 // The browser's copy of one workshop board. Events are applied strictly in seq order with the
-// server's ordering rule (positions per zone are 0-based and gapless); optimistic moves are kept
-// apart, as an overlay on the confirmed board, until the server settles them.
+// server's ordering rule (positions per zone are 0-based and gapless); optimistic changes (moves,
+// new pieces, edits, deletions) are kept apart, as an overlay on the confirmed board, until the
+// server settles them.
 
 export const TRAY = "tray";
+
+/** Op types shown at once, before the server answers. */
+export const OPTIMISTIC = new Set(["piece.create", "piece.update", "piece.move", "piece.delete"]);
+
+// Pieces made on this device and not yet stored have negative ids (the server's are positive).
+let lastTempId = 0;
 
 /** Zone key of a domain id (null or undefined = the tray). */
 export function zoneKey(domainId) {
@@ -46,6 +53,9 @@ export class BoardState extends EventTarget {
     this._buffer = new Map();
     this._pending = [];
     this._overlay = new Map();
+    this._overlayPieces = new Map();
+    this._pendingIds = new Set();
+    this.me = null; // the viewer ({role, id, group_id}), for what the server would do with our ops
     this.facilitation = facilitationOf({});
     this.clockOffset = 0; // server clock minus this device's clock, in ms
   }
@@ -116,20 +126,35 @@ export class BoardState extends EventTarget {
   /** Show a move at once; `settle(opId, ack)` confirms or rolls it back. */
   moveOptimistic(opId, pieceId, domainId, position) {
     if (!this.pieces.has(pieceId)) return;
-    this._pending.push({ opId, pieceId, zone: zoneKey(domainId), position, seq: null });
+    this.applyOptimistic({ op_id: opId, type: "piece.move", piece_id: pieceId, domain_id: domainId, position });
+  }
+
+  /**
+   * Show an op (a piece op, see OPTIMISTIC) at once, on top of the confirmed board and of the ops
+   * shown before it; `settle(opId, ack)` confirms or rolls it back. False when not shown.
+   */
+  applyOptimistic(op) {
+    if (!OPTIMISTIC.has(op?.type) || this._pending.some((p) => p.opId === op.op_id)) return false;
+    const entry = { opId: op.op_id, op, pieceId: op.piece_id ?? null, seq: null };
+    if (op.type === "piece.create") {
+      lastTempId -= 1;
+      entry.pieceId = lastTempId;
+    }
+    this._pending.push(entry);
     const changes = newChanges();
     this._recomputeOverlay(changes);
     this._emit(changes);
+    return true;
   }
 
-  /** Reconcile an optimistic op with its acknowledgement. */
+  /** Reconcile an optimistic op with its acknowledgement; returns true when it was rolled back. */
   settle(opId, ack) {
     const p = this._pending.find((x) => x.opId === opId);
     if (ack && ack.ok) {
       if (p && Number.isInteger(ack.seq)) p.seq = ack.seq;
       if (ack.event) {
         this.receive(ack.event);
-        return;
+        return false;
       }
       if (p) p.seq = p.seq ?? this.seq;
     } else if (p) {
@@ -139,6 +164,40 @@ export class BoardState extends EventTarget {
     this._settle(changes);
     this._recomputeOverlay(changes);
     this._emit(changes);
+    return Boolean(p && !(ack && ack.ok));
+  }
+
+  /** True while a change of ours to this piece (or the piece itself, if new) waits for the server. */
+  isPending(pieceId) {
+    return this._pending.some((p) => p.pieceId === pieceId);
+  }
+
+  /**
+   * The version the server will have once our pending changes to the piece are applied: what a
+   * move or an edit made now must name (each stored move or update adds 1).
+   */
+  expectedVersion(pieceId) {
+    return pieceId > 0 ? this.piece(pieceId)?.version : undefined;
+  }
+
+  /** The confirmed board in the snapshot's shape (to keep on the device for a reload offline). */
+  toSnapshot() {
+    const f = this.facilitation;
+    return {
+      workshop: this.workshop,
+      domains: this.domains,
+      groups: this.groups,
+      partners: this.partners,
+      participants: this.participants,
+      pieces: [...this.pieces.values()],
+      phases: f.phases,
+      timer: f.timer,
+      spotlight: f.spotlight,
+      voting: f.voting,
+      results: f.results,
+      inbox: f.inbox,
+      seq: this.seq,
+    };
   }
 
   setParticipants(list) {
@@ -155,8 +214,16 @@ export class BoardState extends EventTarget {
     this._emit(changes);
   }
 
+  /** A piece as shown: with our pending edits, or one we made that the server has not stored yet. */
   piece(id) {
-    return this.pieces.get(id);
+    return this._overlayPieces.get(id) ?? this.pieces.get(id);
+  }
+
+  /** Ids of every piece shown (confirmed and pending new ones). */
+  shownIds() {
+    const ids = new Set(this.pieces.keys());
+    for (const id of this._overlayPieces.keys()) ids.add(id);
+    return ids;
   }
 
   domain(id) {
@@ -374,29 +441,77 @@ export class BoardState extends EventTarget {
   _settle(changes) {
     const applied = new Set(changes.events.map((e) => e.op_id));
     const before = this._pending.length;
+    // An op on a piece that is gone stays in the outbox (the server will refuse it, and the user
+    // is told then) but is no longer shown.
     this._pending = this._pending.filter(
-      (p) => !applied.has(p.opId) && !(p.seq !== null && p.seq <= this.seq) && this.pieces.has(p.pieceId),
+      (p) => !applied.has(p.opId) && !(p.seq !== null && p.seq <= this.seq),
     );
-    if (before || this._overlay.size) this._recomputeOverlay(changes);
+    if (before || this._overlay.size || this._overlayPieces.size) this._recomputeOverlay(changes);
   }
 
+  /** The shown board: the confirmed one with every pending op applied in order, as the server will. */
   _recomputeOverlay(changes) {
     const next = new Map();
+    const shown = new Map();
+    const gone = new Set();
+    const zone = (key) => {
+      if (!next.has(key)) next.set(key, [...(this._zones.get(key) ?? [])]);
+      return next.get(key);
+    };
+    const where = (id) => {
+      for (const [key, ids] of next) if (ids.includes(id)) return key;
+      const piece = shown.get(id) ?? this.pieces.get(id);
+      return piece ? zoneKey(piece.domain_id) : null;
+    };
+    const exists = (key) => key === TRAY || this._zones.has(key);
+    const moderated = this.workshop?.moderation && this.me?.role !== "staff";
     for (const p of this._pending) {
-      let from = null;
-      for (const [key, ids] of next) if (ids.includes(p.pieceId)) from = key;
-      if (from === null) from = zoneKey(this.pieces.get(p.pieceId)?.domain_id);
-      if (!next.has(from)) next.set(from, [...(this._zones.get(from) ?? [])]);
-      const src = next.get(from);
+      const { op } = p;
+      if (op.type === "piece.create") {
+        const key = zoneKey(op.domain_id);
+        // With moderation on, a participant's new piece goes to the facilitator's inbox instead.
+        if (moderated || !exists(key)) continue;
+        const dst = zone(key);
+        const at = clamp(op.position ?? dst.length, 0, dst.length);
+        const piece = { code: "", partners: [], quarters: [], group_id: this.me?.group_id ?? null, ...op.piece };
+        shown.set(p.pieceId, { ...piece, id: p.pieceId, domain_id: zoneDomainId(key), position: at, version: 0 });
+        dst.splice(at, 0, p.pieceId);
+        continue;
+      }
+      const current = shown.get(p.pieceId) ?? this.pieces.get(p.pieceId);
+      if (gone.has(p.pieceId) || !current) continue;
+      const from = where(p.pieceId);
+      if (op.type === "piece.update") {
+        shown.set(p.pieceId, { ...current, ...(op.changes ?? {}), version: current.version + 1 });
+        continue;
+      }
+      const key = zoneKey(op.domain_id);
+      if (op.type === "piece.move" && !exists(key)) continue;
+      const src = zone(from);
       const idx = src.indexOf(p.pieceId);
       if (idx >= 0) src.splice(idx, 1);
-      if (!next.has(p.zone)) next.set(p.zone, [...(this._zones.get(p.zone) ?? [])]);
-      const dst = next.get(p.zone);
-      dst.splice(clamp(p.position, 0, dst.length), 0, p.pieceId);
+      if (op.type === "piece.delete") {
+        gone.add(p.pieceId);
+        continue;
+      }
+      const dst = zone(key);
+      const at = clamp(op.position, 0, dst.length);
+      dst.splice(at, 0, p.pieceId);
+      shown.set(p.pieceId, { ...current, domain_id: zoneDomainId(key), position: at, version: current.version + 1 });
     }
     for (const key of this._overlay.keys()) changes.zones.add(key);
     for (const key of next.keys()) changes.zones.add(key);
+    for (const id of this._overlayPieces.keys()) {
+      if (id < 0 && !shown.has(id)) changes.removed.add(id);
+      else changes.pieces.add(id);
+    }
+    for (const id of shown.keys()) changes.pieces.add(id);
+    // Pieces whose pending state changed (marked "waiting") are repainted too.
+    for (const p of this._pending) if (p.pieceId !== null) changes.pieces.add(p.pieceId);
+    for (const id of this._pendingIds) changes.pieces.add(id);
+    this._pendingIds = new Set(this._pending.map((p) => p.pieceId).filter((id) => id !== null));
     this._overlay = next;
+    this._overlayPieces = shown;
   }
 
   _emit(changes) {

@@ -59,7 +59,7 @@ export class ZoneRenderer {
 
   /** (Re)build every zone's pieces from the state, e.g. after a snapshot. */
   renderAll() {
-    const keep = new Set(this.state.pieces.keys());
+    const keep = this.state.shownIds();
     for (const [id, el] of this.els) {
       if (!keep.has(id)) {
         el.remove();
@@ -78,7 +78,7 @@ export class ZoneRenderer {
       el?.remove();
       this.els.delete(id);
     }
-    for (const id of detail.pieces) if (this.state.pieces.has(id)) this._refresh(id);
+    for (const id of detail.pieces) if (this.state.piece(id)) this._refresh(id);
     for (const key of detail.zones) this.reconcile(key);
   }
 
