@@ -4,6 +4,8 @@
     python3 run.py            start the server (SQLite in instance/, one process)
     python3 run.py test       run the whole test suite (extra arguments go to pytest)
     python3 run.py backup F   write a consistent copy of the database to F (server may run)
+    python3 run.py anonymise  replace participants' names in workshops closed for
+                              PLANNER_RETENTION_DAYS days (the server also does it daily)
 
 The first call makes a virtual environment in .venv and installs the project into it, so a fresh
 clone needs nothing but Python 3.11 and git. It re-installs when pyproject.toml changes.
@@ -83,6 +85,16 @@ def backup(target: str) -> None:
     print(f"Backup written to {target}")
 
 
+def anonymise() -> None:
+    from planner import create_app
+    from planner.retention import anonymise_due
+
+    app = create_app()
+    with app.app_context():
+        count = anonymise_due(app.config["RETENTION_DAYS"])
+    print(f"Participants anonymised: {count}")
+
+
 def main() -> int:
     command = sys.argv[1] if len(sys.argv) > 1 else "serve"
     if command == "test":
@@ -93,6 +105,8 @@ def main() -> int:
         serve()
     elif command == "backup" and len(sys.argv) == 3:
         backup(sys.argv[2])
+    elif command == "anonymise" and len(sys.argv) == 2:
+        anonymise()
     else:
         print(__doc__)
         return 2

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from flask import Flask, has_request_context, request, session
 from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from planner.config import ROOT, Config
 from planner.extensions import babel, db, migrate, socketio
 from planner.i18n import compile_catalogs
 from planner.presence import make_presence
-from planner.ratelimit import make_window
+from planner.ratelimit import SlidingWindow, make_window
 
 MAX_SOCKET_MESSAGE = 2 * 1024 * 1024  # bigger frames are cut off by Engine.IO
 
@@ -36,6 +37,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000", "foreign_keys=ON"):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in URLs: ids beyond 2**53 (what the database and browsers hold) are not found,
+    instead of overflowing the database driver (found by fuzzing: a 500)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**53)
+        super().__init__(map, *args, **kwargs)
 
 
 def _security_headers(response):
@@ -80,10 +90,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["planner.join_failures"] = make_window(
         app.config, "join", app.config["JOIN_FAILURES_PER_MINUTE"], 60
     )
+    # Per socket, so in this process only (a socket lives in one process).
+    app.extensions["planner.socket_ops"] = SlidingWindow(
+        app.config["SOCKET_OPS_BURST"], app.config["SOCKET_OPS_SECONDS"]
+    )
 
     from planner import api, cli, pages_transfer, realtime, views  # noqa: F401  (registers socket handlers)
 
     app.cli.add_command(cli.translations)
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(pages_transfer.bp)

@@ -54,6 +54,13 @@ class Config:
         # Staff tokens and sessions expire; participants stay in for the whole workshop.
         self.STAFF_TOKEN_HOURS = int(env.get("PLANNER_STAFF_TOKEN_HOURS", "12"))
         self.JOIN_FAILURES_PER_MINUTE = int(env.get("PLANNER_JOIN_FAILURES_PER_MINUTE", "10"))
+        # Ops one socket may send per window (a fast drag is ~10/s; a burst of 40 in 2 s passes).
+        self.SOCKET_OPS_BURST = int(env.get("PLANNER_SOCKET_OPS_BURST", "40"))
+        self.SOCKET_OPS_SECONDS = float(env.get("PLANNER_SOCKET_OPS_SECONDS", "2"))
+        # Sockets one participant may hold open at once (per server process).
+        self.SOCKETS_PER_PARTICIPANT = int(env.get("PLANNER_SOCKETS_PER_PARTICIPANT", "5"))
+        # Days a workshop stays closed before its participants' names are replaced by labels.
+        self.RETENTION_DAYS = float(env.get("PLANNER_RETENTION_DAYS", "30"))
         self.BABEL_DEFAULT_LOCALE = "pl"
         self.LANGUAGES = ("pl", "en")
         self.MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # uploads (imports); JSON bodies are capped lower

@@ -83,6 +83,9 @@ class Workshop(db.Model):
     spotlight: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     voting: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)  # the last round
     votes_revealed: so.Mapped[bool] = so.mapped_column(default=False)
+    # When the workshop entered its closing phase (null while open): participants' names are
+    # replaced by labels PLANNER_RETENTION_DAYS after it (planner/retention.py).
+    closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
 
 class Domain(db.Model):

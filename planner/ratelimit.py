@@ -31,6 +31,11 @@ class SlidingWindow:
         with self._lock:
             self._trim(key, time.monotonic()).append(time.monotonic())
 
+    def forget(self, key: str) -> None:
+        """Drop a key's hits (a socket that closed), so keys do not pile up."""
+        with self._lock:
+            self._hits.pop(key, None)
+
 
 class RedisWindow:
     """The same limit shared by every process (through Redis), counted per minute."""

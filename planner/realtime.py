@@ -171,6 +171,9 @@ def on_connect(auth: Any = None) -> None:
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
         raise _refuse("forbidden")
+    limit = current_app.config["SOCKETS_PER_PARTICIPANT"]
+    if not actor.is_staff and len(presence.sids_of(workshop_id, actor.id)) >= limit:
+        raise _refuse("rate_limited")  # one person, many tabs: refuse before joining any room
     # Join the room before reading, so no event falls between the catch-up and live events.
     join_room(room(workshop_id))
     join_room(viewer_room(workshop_id, actor))
@@ -184,6 +187,7 @@ def on_connect(auth: Any = None) -> None:
 
 @socketio.on("disconnect")
 def on_disconnect(reason: Any = None) -> None:
+    current_app.extensions["planner.socket_ops"].forget(request.sid)
     client = presence.remove(request.sid)
     if client is None:
         return
@@ -203,10 +207,19 @@ def _too_large(payload: Any) -> bool:
     return len(json.dumps(payload, ensure_ascii=False).encode()) > limit
 
 
+def _limit_ops(sid: str) -> None:
+    """At most SOCKET_OPS_BURST ops per SOCKET_OPS_SECONDS from one socket; the socket stays."""
+    window = current_app.extensions["planner.socket_ops"]
+    if window.exceeded(sid):
+        raise BoardError("rate_limited", _("Too many changes at once. Wait a moment."))
+    window.hit(sid)
+
+
 @socketio.on("op")
 def on_op(payload: Any = None) -> dict[str, Any]:
     try:
         client = _client()
+        _limit_ops(request.sid)
         if _too_large(payload):
             raise BoardError("too_large", _("The change is too large."))
         with drain.track():

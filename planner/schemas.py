@@ -118,6 +118,7 @@ class PieceMoveOp(OpSchema):
     piece_id = Id(required=True)
     domain_id = Id(required=True, allow_none=True)
     position = fields.Integer(strict=True, required=True)
+    version = fields.Integer(strict=True)
 
 
 class PieceDeleteOp(OpSchema):
@@ -457,7 +458,9 @@ class VotingOpenOp(OpSchema):
     per = fields.String(
         load_default="participant", validate=validate.OneOf(("participant", "group"))
     )
-    per_piece = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
+    per_piece = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=100)
+    )
     domain_id = Id(allow_none=True)
 
 
@@ -497,8 +500,8 @@ class CommentSchema(Schema):
 class HistoryQuerySchema(Schema):
     """Query string parameters (strings that hold integers)."""
 
-    piece_id = fields.Integer(validate=validate.Range(min=1))
-    before_seq = fields.Integer(validate=validate.Range(min=1))
+    piece_id = fields.Integer(validate=validate.Range(min=1, max=2**53))
+    before_seq = fields.Integer(validate=validate.Range(min=1, max=2**53))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 

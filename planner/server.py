@@ -13,6 +13,7 @@ from planner.auth import bootstrap_admin
 from planner.extensions import db, socketio
 from planner.presence import HEARTBEAT_SECONDS, RedisPresence
 from planner.realtime import announce_heads_forever
+from planner.retention import CHECK_SECONDS, anonymise_due
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,23 @@ def _heartbeat(presence: RedisPresence) -> None:
         except Exception:
             log.warning("presence heartbeat failed", exc_info=True)
         socketio.sleep(HEARTBEAT_SECONDS)
+
+
+def _anonymise(app: Flask) -> None:
+    """Personal data retention (planner/retention.py)."""
+    with app.app_context():
+        try:
+            anonymise_due(app.config["RETENTION_DAYS"])
+        except Exception:
+            log.warning("anonymising participants failed", exc_info=True)
+        finally:
+            db.session.remove()
+
+
+def _anonymise_daily(app: Flask) -> None:
+    while True:
+        socketio.sleep(CHECK_SECONDS)
+        _anonymise(app)
 
 
 def run_server(app: Flask) -> None:
@@ -40,6 +58,8 @@ def run_server(app: Flask) -> None:
     logs.configure(port)
     shutdown.install()
     socketio.start_background_task(announce_heads_forever, app)
+    _anonymise(app)  # before serving: no name past its retention is served
+    socketio.start_background_task(_anonymise_daily, app)
     if isinstance(presence := app.extensions["planner.presence"], RedisPresence):
         socketio.start_background_task(_heartbeat, presence)
     commit_off_loop(app, socketio.server.eio.async_mode)

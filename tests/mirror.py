@@ -11,6 +11,12 @@ import socketio
 class Mirror:
     def __init__(self) -> None:
         self.pieces: dict[int, dict[str, Any]] = {}
+        # The rest of the board, as far as tests compare it (see `board`).
+        self.domains: list[dict[str, Any]] = []
+        self.groups: list[dict[str, Any]] = []
+        self.partners: list[dict[str, Any]] = []
+        self.workshop: dict[str, Any] = {}
+        self.inbox: dict[int, dict[str, Any]] = {}
         self.seq = 0
         self.seen: list[int] = []  # every seq applied, in order
         self.pending: dict[int, dict[str, Any]] = {}
@@ -19,6 +25,11 @@ class Mirror:
     def load(self, snapshot: dict[str, Any]) -> None:
         with self.changed:
             self.pieces = {p["id"]: dict(p) for p in snapshot["pieces"]}
+            self.domains = [dict(d) for d in snapshot.get("domains", [])]
+            self.groups = [dict(g) for g in snapshot.get("groups", [])]
+            self.partners = [dict(p) for p in snapshot.get("partners", [])]
+            self.workshop = dict(snapshot.get("workshop", {}))
+            self.inbox = {p["id"]: dict(p) for p in snapshot.get("inbox", [])}
             self.seq = snapshot["seq"]
             self.pending = {s: e for s, e in self.pending.items() if s > self.seq}
             self._drain()
@@ -57,22 +68,113 @@ class Mirror:
             self._apply(data["apply"])
             return
         if kind == "piece.create" and "piece" not in data:
-            return  # a proposal waiting in the facilitator's inbox: not on the board
+            if "inbox" in data:  # a proposal waiting in the facilitator's inbox: not on the board
+                self.inbox[data["inbox"]["id"]] = dict(data["inbox"])
+            return
         if kind in ("piece.create", "inbox.accept"):
             piece = data["piece"]
+            self.inbox.pop(piece["id"], None)
             self._insert_at(piece, piece["id"])
             self.pieces[piece["id"]] = dict(piece)
         elif kind == "piece.move":
             piece = data["piece"]
-            self.pieces.pop(piece["id"], None)
+            old = self.pieces.pop(piece["id"], None) or {}  # keeps what events do not carry
             self._remove_at(data["from"], piece["id"])
             self._insert_at(data["to"], piece["id"])
-            self.pieces[piece["id"]] = dict(piece)
+            self.pieces[piece["id"]] = {**old, **piece}
+        elif kind == "piece.update" and data["piece"]["id"] in self.inbox:
+            self.inbox[data["piece"]["id"]].update(data["piece"])  # a proposal stays off the board
         elif kind == "piece.update":
-            self.pieces[data["piece"]["id"]] = dict(data["piece"])
+            self.pieces[data["piece"]["id"]] = {
+                **self.pieces.get(data["piece"]["id"], {}),
+                **data["piece"],
+            }
         elif kind == "piece.delete" and data.get("from") is not None:
             self.pieces.pop(data["piece_id"], None)
             self._remove_at(data["from"], data["piece_id"])
+        elif kind == "piece.delete":
+            self.inbox.pop(data["piece_id"], None)
+        else:
+            self._apply_board(kind, data)
+
+    def _apply_board(self, kind: str, data: dict[str, Any]) -> None:
+        """Domains, groups, partners, the workshop, locks, comments and the inbox."""
+        if kind == "domain.create":
+            domains = [d for d in self.domains if d["id"] != data["domain"]["id"]]
+            domains.insert(max(0, min(data["domain"]["position"], len(domains))), data["domain"])
+            self.domains = domains
+        elif kind == "domain.update":
+            self.domains = [
+                {**d, **data["domain"]} if d["id"] == data["domain"]["id"] else d
+                for d in self.domains
+            ]
+        elif kind == "domain.move":
+            moved = next(d for d in self.domains if d["id"] == data["domain"]["id"])
+            self.domains.remove(moved)
+            self.domains.insert(data["to"], {**moved, **data["domain"]})
+        elif kind == "domain.delete":
+            self.domains = [d for d in self.domains if d["id"] != data["domain_id"]]
+            for piece in data["pieces"]:  # to the end of the tray, in their order
+                old = self.pieces.pop(piece["id"], {})
+                self.pieces[piece["id"]] = {**old, **piece}
+        elif kind == "group.create":
+            self.groups.append(dict(data["group"]))
+        elif kind == "group.update":
+            self.groups = [
+                {**g, **data["group"]} if g["id"] == data["group"]["id"] else g for g in self.groups
+            ]
+        elif kind == "group.delete":
+            self.groups = [g for g in self.groups if g["id"] != data["group_id"]]
+            for piece_id in data["pieces"]:
+                if piece_id in self.pieces:
+                    self.pieces[piece_id]["group_id"] = None
+        elif kind == "partners.set":
+            self.partners = [dict(p) for p in data["partners"]]
+        elif kind in ("workshop.update", "workshop.new_code", "phase.set"):
+            self.workshop.update(data["workshop"])
+        elif kind == "moderation.set":
+            self.workshop["moderation"] = data["moderation"]
+        elif kind == "board.lock":
+            self._lock(data)
+        elif kind == "comment.add" and data["piece_id"] in self.pieces:
+            piece = self.pieces[data["piece_id"]]
+            piece["comments"] = [*piece.get("comments", []), dict(data["comment"])]
+            piece["comment_count"] = data["comment_count"]
+        elif kind == "comment.delete" and data["piece_id"] in self.pieces:
+            piece = self.pieces[data["piece_id"]]
+            gone = {data["comment_id"]}
+            for comment in piece.get("comments", []):  # replies come after their parent
+                if comment["parent_id"] in gone:
+                    gone.add(comment["id"])
+            piece["comments"] = [c for c in piece.get("comments", []) if c["id"] not in gone]
+            piece["comment_count"] = data["comment_count"]
+        elif kind == "inbox.reject":
+            self.inbox.pop(data["piece_id"], None)
+
+    def _lock(self, data: dict[str, Any]) -> None:
+        if "domain_id" in data:
+            for domain in self.domains:
+                if domain["id"] == data["domain_id"]:
+                    domain["locked"] = data["locked"]
+        elif "piece_id" in data:
+            if data["piece_id"] in self.pieces:
+                self.pieces[data["piece_id"]]["locked"] = data["locked"]
+        else:
+            self.workshop.update(data.get("workshop") or {"locked": data["locked"]})
+
+    def board(self) -> dict[str, Any]:
+        """What the mirror models, in the order every client shows it (compare with `shaped`)."""
+        with self.changed:
+            pieces = {pid: dict(p) for pid, p in self.pieces.items()}
+            return {
+                "workshop": dict(self.workshop),
+                "domains": [dict(d, position=n) for n, d in enumerate(self.domains)],
+                "groups": [dict(g) for g in self.groups],
+                "partners": [dict(p) for p in self.partners],
+                "pieces": pieces,
+                "inbox": sorted(self.inbox),
+                "seq": self.seq,
+            }
 
     def layout(self) -> dict[int, tuple[int | None, int]]:
         with self.changed:

@@ -64,6 +64,36 @@ _OPERATIONS = [
         "401 404",
     ),
     (
+        "/workshops/{workshop_id}/history",
+        "get",
+        "The activity history, newest first: ?piece_id=&before_seq=&limit= (1–500)",
+        None,
+        "200",
+        "events, more, now",
+        True,
+        "400 401 404",
+    ),
+    (
+        "/workshops/{workshop_id}/events",
+        "get",
+        "The whole event log for replay, oldest first: ?after=&limit= (1–5000), staff",
+        None,
+        "200",
+        "events, more, base (the board before the first event)",
+        True,
+        "400 401 403 404",
+    ),
+    (
+        "/workshops/{workshop_id}/report",
+        "get",
+        "The workshop report: ?format=json|docx|html&lang=pl|en",
+        None,
+        "200",
+        "the report",
+        True,
+        "400 401 403 404",
+    ),
+    (
         "/workshops/{workshop_id}/groups",
         "post",
         "Add a group",
@@ -160,7 +190,7 @@ def build_spec() -> dict:
                     "name": "workshop_id",
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "integer", "minimum": 1},
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2**53},
                 }
             ]
         if body:

@@ -126,11 +126,13 @@ def delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         piece.updated_at = now
     ctx.session.flush()
     src = domain.position
+    gone = domain_schema.dump(domain)  # replay puts it back as it was
     ctx.session.delete(domain)
     ctx.session.flush()
     _renumber(_domains(ctx))
     return {
         "domain_id": domain.id,
         "from": src,
+        "domain": gone,
         "pieces": [piece_schema.dump(piece) for piece in pieces],
     }

@@ -132,6 +132,11 @@ def phase_set(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         msg = _("No such phase.")
         raise BoardError("not_found", msg, {"phase": [msg]})
     ctx.workshop.phase = args["phase"]
+    # The clock of personal-data retention runs from the first time the workshop was closed.
+    if args["phase"] in ("closed", keys[-1]):
+        ctx.workshop.closed_at = ctx.workshop.closed_at or utcnow()
+    else:
+        ctx.workshop.closed_at = None
     return {"phase": args["phase"], "workshop": _workshop.dump(ctx.workshop)}
 
 

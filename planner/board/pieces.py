@@ -191,6 +191,13 @@ def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         raise BoardError("conflict", _("This proposal waits in the facilitator's inbox."))
     facilitation.check_piece(ctx, piece)
     facilitation.check_zone(ctx, piece.domain_id, to_zone)
+    # Two people dropping the same piece: the later drop, made from a stale view, loses.
+    if "version" in args and args["version"] != piece.version:
+        raise BoardError(
+            "conflict",
+            _("Someone else moved this piece first."),
+            {"version": [str(piece.version)]},
+        )
     src = {"domain_id": piece.domain_id, "position": piece.position}
     if to_zone == piece.domain_id:
         to = _clamp(args["position"], zone_size(ctx, to_zone) - 1)

@@ -215,12 +215,17 @@ def _body(programme: Programme) -> str:
 
 
 def render(programme: Programme) -> bytes:
+    return package(_body(programme), programme.title, programme.h("association"), programme.lang)
+
+
+def package(body: str, title: str, author: str, lang: str) -> bytes:
+    """A DOCX around a WordprocessingML body: A4, the document language, title and author."""
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Mm(20))
-    language = _LANGUAGE[programme.lang]
+    language = _LANGUAGE[lang]
     defaults = document.styles.element.find(qn("w:docDefaults"))
     lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
     lang.set(qn("w:val"), language)
@@ -232,9 +237,9 @@ def render(programme: Programme) -> bytes:
         parse_xml(f'<w:updateFields {nsdecls("w")} w:val="true"/>')
     )
     props = document.core_properties
-    props.title = programme.title
-    props.subject = programme.h("association")
-    props.author = programme.h("association")
+    props.title = title
+    props.subject = author
+    props.author = author
     props.language = language
     # Parse the body once into a whole new document element: moving tens of thousands of
     # parsed elements into python-docx's tree one by one takes seconds.
@@ -242,7 +247,7 @@ def render(programme: Programme) -> bytes:
     section_xml = etree.tostring(root.body.find(qn("w:sectPr")), encoding="unicode")
     namespaces = " ".join(f'xmlns:{k}="{v}"' for k, v in root.nsmap.items() if k)
     document.part._element = parse_xml(
-        f"<w:document {namespaces}><w:body>{_body(programme)}{section_xml}</w:body></w:document>"
+        f"<w:document {namespaces}><w:body>{body}{section_xml}</w:body></w:document>"
     )
     out = io.BytesIO()
     document.save(out)

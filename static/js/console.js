@@ -12,7 +12,7 @@ import { BoardState } from "./state.js";
 
 const data = pageData();
 const state = new BoardState();
-const conn = new Connection(state, data.workshop_id);
+const conn = new Connection(state, data.workshop_id, { me: data.me });
 const peopleList = document.querySelector("[data-participants]");
 const groupForm = document.getElementById("add-group-form");
 const settings = new Settings({ state, conn, data });

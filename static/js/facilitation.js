@@ -343,7 +343,9 @@ class Facilitation {
       "section",
       { class: "facil-console", "aria-label": t("facil.controls") },
       h("h2", {}, t("facil.controls")),
-      h("div", { class: "facil-row" }, phase, this.lockButton, h("label", {}, this.moderation, " ", t("facil.moderation")), button(t("facil.spotlight_clear"), () => this._op("spotlight.set", {}))),
+      h("div", { class: "facil-row" }, phase, this.lockButton, h("label", {}, this.moderation, " ", t("facil.moderation")), button(t("facil.spotlight_clear"), () => this._op("spotlight.set", {}), { "data-spotlight-clear": "" })),
+      this._mountTargets(),
+      this._mountPhaseEditor(),
       timer,
       voting,
       h("h3", {}, t("facil.inbox")),
@@ -355,7 +357,135 @@ class Facilitation {
     this.console = { phase };
   }
 
+  // A domain or a piece: lock, unlock, spotlight (board.lock / spotlight.set with an id).
+  _mountTargets() {
+    const row = (kind) => {
+      const select = h("select", { id: `facil-${kind}-target`, "data-target-select": kind });
+      select.addEventListener("change", () => this._renderTargets());
+      const lock = button("", () => {
+        const id = Number(select.value);
+        const item = kind === "domain" ? this.state.domain(id) : this.state.piece(id);
+        if (item) this._op("board.lock", { locked: !item.locked, [`${kind}_id`]: id });
+      }, { "data-target-lock": kind });
+      const spot = button(t(`facil.spotlight_${kind}`), () => {
+        const id = Number(select.value);
+        if (id) this._op("spotlight.set", { [`${kind}_id`]: id });
+      }, { "data-target-spotlight": kind });
+      const wrap = h(
+        "div",
+        { class: "facil-row", role: "group", "aria-labelledby": `facil-${kind}-label` },
+        h("label", { for: `facil-${kind}-target`, id: `facil-${kind}-label` }, t(`facil.${kind}_target`)),
+        select,
+        lock,
+        spot,
+      );
+      return { wrap, select, lock };
+    };
+    this.targets = { domain: row("domain"), piece: row("piece") };
+    return h("div", { class: "facil-targets" }, this.targets.domain.wrap, this.targets.piece.wrap);
+  }
+
+  _renderTargets() {
+    const fill = (select, items, label) => {
+      const chosen = select.value;
+      select.replaceChildren(...items.map((x) => h("option", { value: x.id }, label(x))));
+      if (chosen && items.some((x) => String(x.id) === chosen)) select.value = chosen;
+    };
+    const { domain, piece } = this.targets;
+    fill(domain.select, this.state.domains, (d) => (d.locked ? t("facil.locked_item", { name: d.name }) : d.name));
+    const pieces = [...this.state.pieces.values()].sort((a, b) => (a.code ?? "").localeCompare(b.code ?? ""));
+    fill(piece.select, pieces, (p) => {
+      const name = `${p.code ?? ""} ${p.title}`.trim();
+      return p.locked ? t("facil.locked_item", { name }) : name;
+    });
+    for (const [kind, item] of [
+      ["domain", this.state.domain(Number(domain.select.value))],
+      ["piece", this.state.piece(Number(piece.select.value))],
+    ]) {
+      const { lock } = this.targets[kind];
+      lock.textContent = item?.locked ? t(`facil.unlock_${kind}`) : t(`facil.lock_${kind}`);
+      lock.disabled = !item;
+      lock.setAttribute("aria-pressed", item?.locked ? "true" : "false");
+    }
+  }
+
+  // The workshop's phase list (phase.list): key, name and participants' rights of each phase.
+  _mountPhaseEditor() {
+    this.phaseRows = h("ol", { class: "facil-phase-rows", "data-phase-rows": "" });
+    const add = button(t("facil.phase_add"), () => {
+      this.phaseRows.append(this._phaseRow({ key: "", name: "", rights: [] }, this.phaseRows.children.length));
+      this.phaseRows.lastElementChild?.querySelector("input")?.focus();
+    }, { "data-phase-add": "" });
+    const save = button(t("facil.phases_save"), async () => {
+      const phases = [...this.phaseRows.children].map((li) => {
+        const entry = {
+          key: li.querySelector("[data-phase-key]").value.trim(),
+          rights: [...li.querySelectorAll("[data-phase-right]:checked")].map((c) => c.value),
+        };
+        const name = li.querySelector("[data-phase-name]").value.trim();
+        if (name) entry.name = name;
+        return entry;
+      });
+      const ack = await this._op("phase.list", { phases });
+      if (ack.ok) {
+        announce(t("facil.phases_saved"));
+        this._fillPhaseEditor();
+      }
+    }, { class: "button primary", "data-phase-save": "" });
+    this.phaseEditor = h(
+      "details",
+      { class: "facil-phase-editor", "data-phase-editor": "" },
+      h("summary", {}, t("facil.phases_edit")),
+      h("p", { class: "hint" }, t("facil.phases_hint")),
+      this.phaseRows,
+      h("div", { class: "facil-row" }, add, save),
+    );
+    this.phaseEditor.addEventListener("toggle", () => {
+      if (this.phaseEditor.open) this._fillPhaseEditor();
+    });
+    return this.phaseEditor;
+  }
+
+  _fillPhaseEditor() {
+    this.phaseRows.replaceChildren(...this.state.facilitation.phases.map((p, i) => this._phaseRow(p, i)));
+  }
+
+  _phaseRow(phase, index) {
+    const n = index + 1;
+    const id = `facil-phase-${n}-${Math.random().toString(36).slice(2, 8)}`;
+    const rights = ["create", "edit", "move", "vote", "comment"].map((right) =>
+      h(
+        "label",
+        { class: "facil-right" },
+        h("input", { type: "checkbox", value: right, "data-phase-right": right, checked: (phase.rights ?? []).includes(right) ? true : null }),
+        " ",
+        t(`facil.right.${right}`),
+      ),
+    );
+    const li = h(
+      "li",
+      { "data-phase-row": phase.key ?? "" },
+      h(
+        "fieldset",
+        { class: "facil-phase-row" },
+        h("legend", {}, t("facil.phase_n", { n })),
+        h("label", { for: `${id}-key` }, t("facil.phase_key")),
+        h("input", { id: `${id}-key`, value: phase.key ?? "", maxlength: "32", pattern: "[a-z0-9_\\-]+", required: true, "data-phase-key": "", class: "facil-phase-key" }),
+        h("label", { for: `${id}-name` }, t("facil.phase_name")),
+        h("input", { id: `${id}-name`, value: phase.name ?? "", maxlength: "80", "data-phase-name": "" }),
+        h("span", { class: "facil-rights", role: "group", "aria-label": t("facil.phase_rights") }, ...rights),
+        button(t("facil.phase_remove"), () => {
+          const next = li.nextElementSibling ?? li.previousElementSibling;
+          li.remove();
+          (next?.querySelector("input") ?? this.phaseEditor.querySelector("summary")).focus();
+        }, { "aria-label": t("facil.phase_remove_n", { n }), "data-phase-remove": "" }),
+      ),
+    );
+    return li;
+  }
+
   _renderConsole(detail) {
+    this._renderTargets();
     const phase = this.console.phase;
     const current = this.state.workshop?.phase;
     phase.replaceChildren(...this.state.facilitation.phases.map((p) => h("option", { value: p.key, selected: p.key === current ? true : null }, p.name)));

@@ -3,6 +3,7 @@
 import { showConnection } from "./connstatus.js";
 import { mountFacilitation } from "./facilitation.js";
 import { renderCoverage } from "./coverage.js";
+import { mountReplay } from "./replay.js";
 import { h, pageData, t } from "./page.js";
 import { Connection } from "./socket.js";
 import { BoardState, TRAY, zoneKey } from "./state.js";
@@ -16,33 +17,86 @@ const coverageEl = document.querySelector("[data-coverage]");
 const progressEl = document.querySelector("[data-progress]");
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
-const zones = new ZoneRenderer(state, {
-  createPiece: (piece) =>
-    h(
-      "li",
-      { class: "piece", "data-piece-id": piece.id },
-      h("span", { class: "piece-code" }),
-      h("span", { class: "piece-title" }),
-      h("span", { class: "piece-lead" }),
-    ),
-  updatePiece: (el, piece) => {
-    el.children[0].textContent = piece.code ?? "";
-    el.children[1].textContent = piece.title;
-    el.children[2].textContent = piece.lead ?? "";
-  },
-});
+function createPiece(piece) {
+  return h(
+    "li",
+    { class: "piece", "data-piece-id": piece.id },
+    h("span", { class: "piece-code" }),
+    h("span", { class: "piece-title" }),
+    h("span", { class: "piece-lead" }),
+  );
+}
+
+function updatePiece(el, piece) {
+  el.children[0].textContent = piece.code ?? "";
+  el.children[1].textContent = piece.title;
+  el.children[2].textContent = piece.lead ?? "";
+}
+
+/**
+ * The projector's picture of one board state, drawn into the board section. The live board and
+ * the replay (static/js/replay.js) each have one; only the one shown touches the page.
+ */
+function makeView(st) {
+  const renderer = new ZoneRenderer(st, { createPiece, updatePiece });
+  let signature = null;
+  return {
+    state: st,
+    zones: renderer,
+    /** Draw from scratch next time (the other view used the board section meanwhile). */
+    invalidate() {
+      signature = null;
+    },
+    render(detail) {
+      const next = JSON.stringify(st.domains.map((d) => [d.id, d.name, d.color]));
+      if (next !== signature) {
+        signature = next;
+        const domains = st.domains.map((d) => renderer.buildZone(String(d.id)));
+        const tray = renderer.buildZone(TRAY);
+        boardEl.replaceChildren(...domains, tray);
+        renderer.renderAll();
+        boardEl.setAttribute("aria-busy", "false");
+      } else if (detail.reset) {
+        renderer.renderAll();
+      } else {
+        renderer.update(detail);
+      }
+      paintFill(this);
+    },
+  };
+}
+
+const live = makeView(state);
+const zones = live.zones;
+let shown = live;
 
 /** How full each region is (0–1): the picture fills in as pieces land. */
-function paintFill() {
-  const placed = state.domains.map((d) => state.zoneIds(zoneKey(d.id)).length);
-  const total = placed.reduce((a, b) => a + b, 0) + state.zoneIds(TRAY).length;
+function paintFill(view) {
+  const st = view.state;
+  const placed = st.domains.map((d) => st.zoneIds(zoneKey(d.id)).length);
+  const total = placed.reduce((a, b) => a + b, 0) + st.zoneIds(TRAY).length;
   const most = Math.max(4, ...placed);
-  state.domains.forEach((d, i) => {
-    zones.sections.get(zoneKey(d.id))?.style.setProperty("--fill", String(Math.min(1, placed[i] / most)));
-    zones.sections.get(zoneKey(d.id))?.classList.toggle("is-empty", placed[i] === 0);
+  st.domains.forEach((d, i) => {
+    view.zones.sections.get(zoneKey(d.id))?.style.setProperty("--fill", String(Math.min(1, placed[i] / most)));
+    view.zones.sections.get(zoneKey(d.id))?.classList.toggle("is-empty", placed[i] === 0);
   });
   const inPicture = placed.reduce((a, b) => a + b, 0);
   progressEl.textContent = t("screen.progress", { placed: inPicture, total });
+}
+
+/** Show a replayed board (a separate BoardState), or the live board again (null). */
+function showReplay(replayState) {
+  if (replayState) {
+    shown = makeView(replayState);
+    replayState.addEventListener("change", (e) => {
+      if (shown.state === replayState) shown.render(e.detail);
+    });
+    shown.render({ reset: true, events: [] });
+  } else {
+    shown = live;
+    live.invalidate();
+    if (state.loaded) live.render({ reset: true, events: [] });
+  }
 }
 
 /** Let the room see what changed: pieces that just landed in a region flash for a moment. */
@@ -87,27 +141,16 @@ function showCode() {
 window.addEventListener("hashchange", showView);
 showView();
 
-let signature = null;
 state.addEventListener("change", (e) => {
-  const next = JSON.stringify(state.domains.map((d) => [d.id, d.name, d.color]));
-  if (next !== signature) {
-    signature = next;
-    const domains = state.domains.map((d) => zones.buildZone(String(d.id)));
-    const tray = zones.buildZone(TRAY);
-    boardEl.replaceChildren(...domains, tray);
-    zones.renderAll();
-    boardEl.setAttribute("aria-busy", "false");
-  } else if (e.detail.reset) {
-    zones.renderAll();
-  } else {
-    zones.update(e.detail);
+  if (shown === live) {
+    live.render(e.detail);
+    markArrivals(e.detail.events);
   }
-  paintFill();
-  markArrivals(e.detail.events);
   showCode();
   if (!coverageEl.hidden) renderCoverage(coverageEl, state);
 });
 
+mountReplay({ state, workshopId: data.workshop_id, lang: data.lang, bar: document.querySelector("[data-replay]"), boardEl, show: showReplay });
 showConnection(conn, document.getElementById("conn-status"), "/");
 mountFacilitation({ state, conn, me: data.me, view: "screen" });
 conn.start();

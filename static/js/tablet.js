@@ -9,7 +9,7 @@ import { BoardState } from "./state.js";
 
 const data = pageData();
 const state = new BoardState();
-const conn = new Connection(state, data.workshop_id);
+const conn = new Connection(state, data.workshop_id, { me: data.me });
 const recoverUrl = data.me?.role === "staff" ? "/" : data.join_url;
 showConnection(conn, document.getElementById("conn-status"), recoverUrl);
 new BoardView({ root: document.getElementById("main"), state, conn, me: data.me }).start();

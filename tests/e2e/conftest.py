@@ -120,6 +120,11 @@ def wait_online(page: Any) -> None:
     page.locator("[data-board][aria-busy=false]").wait_for()
 
 
+def wait_sent(page: Any) -> None:
+    """Wait until the page has no change waiting for the server's answer (its outbox is empty)."""
+    page.locator('#conn-status[data-waiting="0"]').wait_for()
+
+
 def seed_pieces(server: Any, workshop_id: int, titles: list[str], domain_id=None) -> list[dict]:
     """Create pieces over the socket as staff; returns the created pieces."""
     client = BoardClient(server.url, server.staff_token, workshop_id).connect()
@@ -176,5 +181,7 @@ def touch_drag(page: Any, source: Any, target: Any, steps: int = 8, before_relea
         cdp.send(
             "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
         )
+    if before_release is not None:
+        before_release()
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import TABLET, join_through_page, seed_pieces, wait_piece_at, zone_order
+from tests.e2e.conftest import (
+    TABLET,
+    join_through_page,
+    seed_pieces,
+    wait_piece_at,
+    wait_sent,
+    zone_order,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -74,6 +81,7 @@ def test_keyboard_only_moves_a_piece_into_a_domain_reorders_it_and_back(live_ser
     tablet.locator('#move-dialog [data-move-zone="tray"]').focus()
     tablet.keyboard.press("Enter")
     wait_piece_at(tablet, ticket["id"], "tray", 0)
+    wait_sent(tablet)
     board = {p["id"]: p for p in live_server.snapshot(workshop["id"])["pieces"]}
     assert (board[ticket["id"]]["domain_id"], board[ticket["id"]]["position"]) == (None, 0)
     assert (board[bike["id"]]["domain_id"], board[bike["id"]]["position"]) == (mobility["id"], 0)
