@@ -305,7 +305,9 @@ export class BoardState extends EventTarget {
     }
     if (ev.type === "piece.create" && !data.piece) {
       // A proposal for the facilitator's inbox: not on the board.
-      if (data.inbox) this.facilitation.inbox.push({ ...data.inbox });
+      // The server lists proposals to staff and to the proposing group only; so do we.
+      const mine = this.me?.role === "staff" || data.inbox?.group_id === this.me?.group_id;
+      if (data.inbox && mine) this.facilitation.inbox.push({ ...data.inbox });
       changes.meta = true;
       changes.events.push(ev);
       return;
@@ -330,6 +332,13 @@ export class BoardState extends EventTarget {
       }
       case "piece.update": {
         const old = this.pieces.get(data.piece.id);
+        if (!old) {
+          // Not on the board: a proposal in the inbox (or one we are not shown) stays off it.
+          const f = this.facilitation;
+          f.inbox = f.inbox.map((p) => (p.id === data.piece.id ? { ...p, ...data.piece } : p));
+          changes.meta = true;
+          break;
+        }
         const piece = { ...keptFields(old), ...data.piece };
         if (old) {
           // An update never moves a piece: keep the placement the ordering rule gave it.
@@ -337,13 +346,13 @@ export class BoardState extends EventTarget {
           piece.position = old.position;
         }
         this.pieces.set(piece.id, piece);
-        if (!old) this._insertAt(zoneKey(piece.domain_id), piece.position, piece.id, changes);
         changes.pieces.add(piece.id);
         break;
       }
       case "piece.delete": {
         this._removeAt(data.from, data.piece_id, changes);
         this.pieces.delete(data.piece_id);
+        this.facilitation.inbox = this.facilitation.inbox.filter((p) => p.id !== data.piece_id);
         changes.removed.add(data.piece_id);
         break;
       }
@@ -390,8 +399,9 @@ export class BoardState extends EventTarget {
         this._overlay.delete(key);
         // Its pieces go to the end of the tray, in their order (the event carries them).
         for (const piece of data.pieces ?? []) {
+          const kept = keptFields(this.pieces.get(piece.id)); // comments, votes: not in the event
           this._removeAt(null, piece.id, changes);
-          this.pieces.set(piece.id, { ...piece });
+          this.pieces.set(piece.id, { ...kept, ...piece });
           this._insertAt(TRAY, piece.position, piece.id, changes);
           changes.pieces.add(piece.id);
         }

@@ -56,3 +56,36 @@ def test_board_state_applies_events_like_the_server(live_server, new_page):
     assert out["rolledBack"] == [[1], [2, 3]]
     assert out["confirmed"] == [[], [1], 11]
     assert out["positions"] == [[1, 0], [2, 0], [3, 1]]
+
+
+PROPOSALS = """
+async () => {
+  const { BoardState, TRAY } = await import("/static/js/state.js");
+  const s = new BoardState();
+  s.me = { role: "participant", id: 7, group_id: 1 };
+  const piece = (id, group) => ({ id, title: "p" + id, domain_id: null, position: 0, version: 1,
+                                  group_id: group });
+  s.load({ domains: [{ id: 10, position: 0 }], seq: 1,
+           pieces: [{ ...piece(1, 1), domain_id: 10, comments: [{ id: 5 }], comment_count: 1 }] });
+  const propose = (seq, id, group) => s.receive({
+    seq, type: "piece.create", data: { inbox: { ...piece(id, group), inbox_state: "pending" } } });
+  propose(2, 2, 1);
+  propose(3, 3, 2);
+  const inbox = s.facilitation.inbox.map((p) => p.id);
+  const edited = { ...piece(2, 1), title: "new" };
+  s.receive({ seq: 4, type: "piece.update", data: { piece: edited, changed: ["title"] } });
+  const afterUpdate = [[...s.zoneIds(TRAY)], s.facilitation.inbox.map((p) => p.title)];
+  s.receive({ seq: 5, type: "domain.delete", data: { domain_id: 10, pieces: [piece(1, 1)] } });
+  const kept = s.piece(1).comment_count;
+  return { inbox, afterUpdate, kept };
+}
+"""
+
+
+def test_proposals_stay_off_the_board_and_comments_survive_a_domain_delete(live_server, new_page):
+    page = new_page()
+    page.goto(live_server.url + "/")
+    out = page.evaluate(PROPOSALS)
+    assert out["inbox"] == [2]  # another group's proposal is not shown to this participant
+    assert out["afterUpdate"] == [[], ["new"]]  # an edited proposal stays in the inbox
+    assert out["kept"] == 1
