@@ -62,6 +62,7 @@ def js_strings() -> dict[str, str]:
         "filter.no_group": gettext("No group (facilitators)"),
         "filter.any_lead": gettext("Any lead"),
         "filter.count": gettext("Showing {shown} of {total}"),
+        "move.cancelled": gettext("Move cancelled; the piece stays where it was."),
         "move.at_top": gettext("Already at the top."),
         "move.at_bottom": gettext("Already at the bottom."),
         "move.position": gettext("“{title}” is now {position} of {total} in {zone}."),

@@ -180,6 +180,8 @@ export class BoardView {
       onStart: (evt) => {
         this.zones.hold = true;
         this.root.classList.add("is-dragging");
+        this.dragCancelled = false;
+        document.addEventListener("keydown", this._cancelOnEscape);
         const pieceId = Number(evt.item.dataset.pieceId);
         this.dragVersion = this.state.expectedVersion(pieceId);
         this.conn.drag(pieceId, "start");
@@ -188,13 +190,32 @@ export class BoardView {
     });
   }
 
+  /** Escape during a drag puts the piece back where it was (SortableJS has no cancel of its own:
+   * the drag is ended with a synthetic release and the drop is ignored). */
+  _cancelOnEscape = (event) => {
+    if (event.key !== "Escape") return;
+    event.preventDefault();
+    this.dragCancelled = true;
+    document.dispatchEvent(new PointerEvent("pointerup", { bubbles: true }));
+    document.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
+  };
+
   _onDrop(evt) {
     const pieceId = Number(evt.item.dataset.pieceId);
+    document.removeEventListener("keydown", this._cancelOnEscape);
     this.lastDragEnd = performance.now();
     this.root.classList.remove("is-dragging");
     this.conn.drag(pieceId, "end");
     const moved = evt.from !== evt.to || evt.oldIndex !== evt.newIndex;
     let done = null;
+    if (this.dragCancelled) {
+      this.dragCancelled = false;
+      this.dragVersion = undefined;
+      this.zones.release();
+      this.zones.renderAll(); // undo what the drag did to the DOM: the state never changed
+      announce(t("move.cancelled"));
+      return null;
+    }
     if (moved) {
       const key = evt.to.dataset.zone;
       done = this.move(pieceId, key, evt.newIndex, this.zoneName(key), this.dragVersion);

@@ -108,3 +108,34 @@ def test_focus_stays_put_when_someone_else_changes_the_board(live_server, new_pa
     # The polite live region tells Jan what happened (throttled, but it comes).
     tablet.locator("#status").filter(has_text=culture["name"]).wait_for()
     assert second["id"] in zone_order(tablet, "tray")
+
+
+def test_escape_cancels_a_drag_in_progress(live_server, new_page):
+    workshop = live_server.create_workshop("Program prac 2027")
+    live_server.add_group(workshop["id"], "Stół 1")
+    first, second = seed_pieces(live_server, workshop["id"], ["Pierwsze", "Drugie"])
+    domain = live_server.snapshot(workshop["id"])["domains"][0]
+    seq = live_server.snapshot(workshop["id"])["seq"]
+    tablet = new_page(**TABLET)
+    join_through_page(tablet, live_server, workshop["code"], "Ala", "Stół 1")
+    piece = tablet.locator(f'[data-piece-id="{second["id"]}"]')
+    target = tablet.locator(f'[data-zone="{domain["id"]}"]')
+    start, end = piece.bounding_box(), target.bounding_box()
+    tablet.mouse.move(start["x"] + 20, start["y"] + start["height"] / 2)
+    tablet.mouse.down()
+    for i in range(1, 9):
+        x = start["x"] + 20 + (end["x"] + end["width"] / 2 - start["x"] - 20) * i / 8
+        y = (
+            start["y"]
+            + start["height"] / 2
+            + (end["y"] + 20 - start["y"] - start["height"] / 2) * i / 8
+        )
+        tablet.mouse.move(x, y)
+    tablet.locator(".is-dragging").wait_for()
+    tablet.keyboard.press("Escape")
+    tablet.locator(".is-dragging").wait_for(state="detached")
+    tablet.mouse.up()
+    assert zone_order(tablet, "tray") == [first["id"], second["id"]]
+    assert zone_order(tablet, domain["id"]) == []
+    tablet.locator("#status", has_text="anulowane").wait_for()
+    assert live_server.snapshot(workshop["id"])["seq"] == seq  # no op was sent
