@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from planner.board import lookup
 from planner.board.errors import BoardError
 from planner.board.registry import Context, op
 from planner.models import Comment, Group, Piece
@@ -30,12 +31,6 @@ def count(session, piece_id: int) -> int:
     )
 
 
-def _piece(ctx: Context, piece_id: int) -> Piece:
-    piece = ctx.session.get(Piece, piece_id)
-    if piece is None or piece.workshop_id != ctx.workshop.id:
-        msg = _("No such piece.")
-        raise BoardError("not_found", msg, {"piece_id": [msg]})
-    return piece
 
 
 def add_comment(ctx: Context, piece: Piece, text: str, parent_id: int | None) -> Comment:
@@ -61,7 +56,7 @@ def add_comment(ctx: Context, piece: Piece, text: str, parent_id: int | None) ->
 
 @op("comment.add", CommentAddOp(), "comment")
 def comment_add(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    piece = _piece(ctx, args["piece_id"])
+    piece = lookup.piece(ctx, args["piece_id"])
     if piece.inbox_state is not None and not ctx.actor.is_staff:
         raise BoardError("not_found", _("No such piece."))
     comment = add_comment(ctx, piece, args["text"], args.get("parent_id"))

@@ -11,9 +11,8 @@ import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
-from planner.board.errors import BoardError
+from planner.board import lookup
 from planner.board.pieces import zone_size
 from planner.board.registry import Context, op
 from planner.models import Domain, Piece, utcnow
@@ -40,11 +39,6 @@ def _domains(ctx: Context) -> list[Domain]:
     )
 
 
-def _get(ctx: Context, domain_id: int) -> Domain:
-    domain = ctx.session.get(Domain, domain_id)
-    if domain is None or domain.workshop_id != ctx.workshop.id:
-        raise BoardError("not_found", _("No such domain."), {"domain_id": [_("No such domain.")]})
-    return domain
 
 
 def _key_for(name: str, taken: set[str]) -> str:
@@ -85,7 +79,7 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("domain.update", DomainUpdateOp(), None, blocked_by_lock=False)
 def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    domain = _get(ctx, args["domain_id"])
+    domain = lookup.domain(ctx, args["domain_id"])
     changes = dict(args["changes"])
     if "name" in changes:
         changes["name"] = changes["name"].strip()
@@ -97,7 +91,7 @@ def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("domain.move", DomainMoveOp(), None, blocked_by_lock=False)
 def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    domain = _get(ctx, args["domain_id"])
+    domain = lookup.domain(ctx, args["domain_id"])
     domains = _domains(ctx)
     src = domains.index(domain)
     to = max(0, min(args["position"], len(domains) - 1))
@@ -109,7 +103,7 @@ def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("domain.delete", DomainDeleteOp(), None, blocked_by_lock=False)
 def delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    domain = _get(ctx, args["domain_id"])
+    domain = lookup.domain(ctx, args["domain_id"])
     pieces = list(
         ctx.session.scalars(
             sa.select(Piece)

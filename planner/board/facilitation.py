@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from planner.board import phases
+from planner.board import lookup, phases
 from planner.board.errors import BoardError
 from planner.board.registry import Context, op
 from planner.models import Domain, Piece, Workshop, utcnow
@@ -156,18 +156,8 @@ def phase_list(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 # --- locks ----------------------------------------------------------------------------------
 
 
-def _domain(ctx: Context, domain_id: int) -> Domain:
-    domain = ctx.session.get(Domain, domain_id)
-    if domain is None or domain.workshop_id != ctx.workshop.id:
-        raise BoardError("not_found", _("No such domain."), {"domain_id": [_("No such domain.")]})
-    return domain
 
 
-def _piece(ctx: Context, piece_id: int) -> Piece:
-    piece = ctx.session.get(Piece, piece_id)
-    if piece is None or piece.workshop_id != ctx.workshop.id:
-        raise BoardError("not_found", _("No such piece."), {"piece_id": [_("No such piece.")]})
-    return piece
 
 
 def check_zone(ctx: Context, *domain_ids: int | None) -> None:
@@ -193,11 +183,11 @@ def check_piece(ctx: Context, piece: Piece) -> None:
 def board_lock(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     locked = args["locked"]
     if "domain_id" in args:
-        domain = _domain(ctx, args["domain_id"])
+        domain = lookup.domain(ctx, args["domain_id"])
         domain.locked = locked
         return {"locked": locked, "domain_id": domain.id}
     if "piece_id" in args:
-        piece = _piece(ctx, args["piece_id"])
+        piece = lookup.piece(ctx, args["piece_id"])
         piece.locked = locked
         return {"locked": locked, "piece_id": piece.id, "piece": piece_schema.dump(piece)}
     ctx.workshop.locked = locked
@@ -213,9 +203,9 @@ def board_lock(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 def spotlight_set(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     spotlight = None
     if args.get("piece_id") is not None:
-        spotlight = {"piece_id": _piece(ctx, args["piece_id"]).id}
+        spotlight = {"piece_id": lookup.piece(ctx, args["piece_id"]).id}
     elif args.get("domain_id") is not None:
-        spotlight = {"domain_id": _domain(ctx, args["domain_id"]).id}
+        spotlight = {"domain_id": lookup.domain(ctx, args["domain_id"]).id}
     ctx.workshop.spotlight = spotlight
     return {"spotlight": spotlight}
 

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from planner.board import lookup
 from planner.board.errors import BoardError
 from planner.board.presets import GROUP_COLORS
 from planner.board.registry import Context, op
@@ -32,16 +33,11 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     return {"group": _group_schema.dump(group)}
 
 
-def _get(ctx: Context, group_id: int) -> Group:
-    group = ctx.session.get(Group, group_id)
-    if group is None or group.workshop_id != ctx.workshop.id:
-        raise BoardError("not_found", _("No such group."), {"group_id": [_("No such group.")]})
-    return group
 
 
 @op("group.update", GroupUpdateOp(), None, blocked_by_lock=False)
 def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    group = _get(ctx, args["group_id"])
+    group = lookup.group(ctx, args["group_id"])
     changes = dict(args["changes"])
     if "name" in changes:
         changes["name"] = changes["name"].strip()
@@ -54,7 +50,7 @@ def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 @op("group.delete", GroupDeleteOp(), None, blocked_by_lock=False)
 def delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     """Only an empty table can go; its pieces stay, attributed to no group."""
-    group = _get(ctx, args["group_id"])
+    group = lookup.group(ctx, args["group_id"])
     seated = ctx.session.scalar(
         sa.select(sa.func.count())
         .select_from(Participant)

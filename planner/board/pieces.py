@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from planner.board import facilitation, inbox
+from planner.board import facilitation, inbox, lookup
 from planner.board.errors import BoardError
 from planner.board.presets import CODE_PREFIXES
 from planner.board.registry import Context, op
@@ -59,22 +59,7 @@ def _clamp(value: int, top: int) -> int:
 
 
 def _domain(ctx: Context, domain_id: int | None) -> Domain | None:
-    if domain_id is None:
-        return None
-    key = ("domain", domain_id)
-    if key not in ctx.cache:
-        ctx.cache[key] = ctx.session.get(Domain, domain_id)
-    domain = ctx.cache[key]
-    if domain is None or domain.workshop_id != ctx.workshop.id:
-        raise BoardError("not_found", _("No such domain."), {"domain_id": [_("No such domain.")]})
-    return domain
-
-
-def _piece(ctx: Context, piece_id: int) -> Piece:
-    piece = ctx.session.get(Piece, piece_id)
-    if piece is None or piece.workshop_id != ctx.workshop.id:
-        raise BoardError("not_found", _("No such piece."), {"piece_id": [_("No such piece.")]})
-    return piece
+    return None if domain_id is None else lookup.domain(ctx, domain_id)
 
 
 def _check_owner(ctx: Context, piece: Piece) -> None:
@@ -155,7 +140,7 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("piece.update", PieceUpdateOp(), "edit")
 def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    piece = _piece(ctx, args["piece_id"])
+    piece = lookup.piece(ctx, args["piece_id"])
     _check_owner(ctx, piece)
     facilitation.check_piece(ctx, piece)
     facilitation.check_zone(ctx, piece.domain_id)
@@ -184,7 +169,7 @@ def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("piece.move", PieceMoveOp(), "move")
 def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    piece = _piece(ctx, args["piece_id"])
+    piece = lookup.piece(ctx, args["piece_id"])
     target = _domain(ctx, args["domain_id"])
     to_zone = target.id if target else None
     if piece.inbox_state is not None:
@@ -222,7 +207,7 @@ def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 
 @op("piece.delete", PieceDeleteOp(), "edit")
 def delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    piece = _piece(ctx, args["piece_id"])
+    piece = lookup.piece(ctx, args["piece_id"])
     _check_owner(ctx, piece)
     facilitation.check_piece(ctx, piece)
     facilitation.check_zone(ctx, piece.domain_id)

@@ -1,0 +1,39 @@
+"""Finding a row a rule acts on. An id of another workshop is answered exactly like an id that
+does not exist (`not_found`), so one workshop never learns what another holds."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask_babel import gettext as _
+
+from planner.board.errors import BoardError
+from planner.board.registry import Context
+from planner.models import Domain, Group, Piece
+
+Row = TypeVar("Row", Piece, Domain, Group)
+
+
+def _owned(ctx: Context, model: type[Row], row_id: int, field: str, message: str) -> Row:
+    if model is Domain:  # rows no piece op removes: a batch (an import) looks each up once
+        key = ("domain", row_id)
+        if key not in ctx.cache:
+            ctx.cache[key] = ctx.session.get(model, row_id)
+        row = ctx.cache[key]
+    else:
+        row = ctx.session.get(model, row_id)
+    if row is None or row.workshop_id != ctx.workshop.id:
+        raise BoardError("not_found", message, {field: [message]})
+    return row
+
+
+def piece(ctx: Context, piece_id: int) -> Piece:
+    return _owned(ctx, Piece, piece_id, "piece_id", _("No such piece."))
+
+
+def domain(ctx: Context, domain_id: int) -> Domain:
+    return _owned(ctx, Domain, domain_id, "domain_id", _("No such domain."))
+
+
+def group(ctx: Context, group_id: int) -> Group:
+    return _owned(ctx, Group, group_id, "group_id", _("No such group."))
