@@ -89,3 +89,29 @@ def test_proposals_stay_off_the_board_and_comments_survive_a_domain_delete(live_
     assert out["inbox"] == [2]  # another group's proposal is not shown to this participant
     assert out["afterUpdate"] == [[], ["new"]]  # an edited proposal stays in the inbox
     assert out["kept"] == 1
+
+
+SNAPSHOT_UNDER_PENDING = """
+async () => {
+  const { BoardState, TRAY } = await import("/static/js/state.js");
+  const mk = (id, d, pos) => ({ id, title: "p" + id, domain_id: d, position: pos, version: 1 });
+  const s = new BoardState();
+  s.load({ domains: [{ id: 10, position: 0 }], pieces: [mk(1, null, 0), mk(2, null, 1)], seq: 3 });
+  s.moveOptimistic("op-offline", 2, 10, 0);  // made offline, not yet sent
+  // the server could not serve the gap: a fresh snapshot, where someone else added piece 3
+  s.load({ domains: [{ id: 10, position: 0 }], seq: 9,
+           pieces: [mk(1, null, 0), mk(2, null, 1), mk(3, 10, 0)] });
+  const shown = [[...s.zoneIds(TRAY)], [...s.zoneIds("10")]];
+  s.settle("op-offline", { ok: false, error: { code: "locked", message: "locked" } });
+  const rolledBack = [[...s.zoneIds(TRAY)], [...s.zoneIds("10")]];
+  return { shown, rolledBack };
+}
+"""
+
+
+def test_a_fresh_snapshot_keeps_pending_changes_on_top(live_server, new_page):
+    page = new_page()
+    page.goto(live_server.url + "/")
+    out = page.evaluate(SNAPSHOT_UNDER_PENDING)
+    assert out["shown"] == [[1], [2, 3]]
+    assert out["rolledBack"] == [[1, 2], [3]]
