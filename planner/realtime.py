@@ -51,14 +51,18 @@ def submit(workshop_id: int, actor: Actor, payload: Any) -> Applied:
 
 def submit_batch(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[Applied]:
     """Apply ops all or nothing (imports) and broadcast their events in seq order."""
-    results = apply_batch(workshop_id, actor, payloads)
+
+    def publish(results: list[Applied]) -> None:
+        for applied in results:
+            if applied.new and applied.event["type"] in visibility.VOTE_EVENTS:
+                _emit_shaped(workshop_id, applied.event)
+            elif applied.new:
+                socketio.emit("event", applied.event, to=room(workshop_id))
+
+    results = apply_batch(workshop_id, actor, payloads, publish)
     for applied in results:
-        if applied.new and applied.event["type"] in visibility.VOTE_EVENTS:
-            _emit_shaped(workshop_id, applied.event)
-        elif applied.new:
-            socketio.emit("event", applied.event, to=room(workshop_id))
-            if applied.event["type"] == "participant.remove":
-                disconnect_participant(workshop_id, applied.event["data"]["participant_id"])
+        if applied.new and applied.event["type"] == "participant.remove":
+            disconnect_participant(workshop_id, applied.event["data"]["participant_id"])
     return results
 
 

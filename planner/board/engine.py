@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,8 +115,15 @@ def apply_op(workshop_id: int, actor: Actor, payload: Any) -> Applied:
     return apply_batch(workshop_id, actor, [payload])[0]
 
 
-def apply_batch(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[Applied]:
-    """Apply ops in one transaction, all or nothing (an import); each gets its own event."""
+def apply_batch(
+    workshop_id: int,
+    actor: Actor,
+    payloads: list[Any],
+    publish: Callable[[list[Applied]], None] | None = None,
+) -> list[Applied]:
+    """Apply ops in one transaction, all or nothing (an import); each gets its own event.
+    `publish` runs after the commit while the workshop's lock is still held, so events leave
+    this process in seq order."""
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
         raise BoardError("not_found", _("No such workshop."))
@@ -128,10 +136,13 @@ def apply_batch(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[App
         return prepared  # type: ignore[return-value]
     with write_lock(workshop_id, db.engine.dialect.name):
         try:
-            return _apply_locked(workshop_id, actor, prepared)
+            results = _apply_locked(workshop_id, actor, prepared)
         except BaseException:
             db.session.rollback()
             raise
+        if publish is not None:
+            publish(results)
+        return results
 
 
 # Rules that read neither the event log nor the workshop's seq. In a batch (an import of 2 000

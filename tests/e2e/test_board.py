@@ -13,6 +13,7 @@ from tests.e2e.conftest import (
     touch_drag,
     wait_online,
     wait_piece_at,
+    wait_sent,
     zone_order,
 )
 
@@ -115,8 +116,10 @@ def test_add_a_piece_then_edit_it(live_server, new_page):
     tablet.locator("#add-zone").select_option(str(domain["id"]))
     tablet.locator("#add-piece-form [type=submit]").click()
     created = tablet.locator(f'[data-zone="{domain["id"]}"] > [data-piece-id]')
-    created.first.wait_for()
+    created.first.wait_for()  # shown at once, with a temporary id until the server stores it
+    wait_sent(tablet)
     piece_id = int(created.first.get_attribute("data-piece-id"))
+    assert piece_id > 0
     wait_piece_at(other, piece_id, domain["id"], 0)
 
     tablet.locator(f'[data-piece-id="{piece_id}"] .piece-main').click()
