@@ -399,7 +399,7 @@ class PhaseListOp(OpSchema):
 
     @validates("phases")
     def _distinct_keys(self, value: list[dict], **kw: Any) -> None:
-        keys = [entry["key"] for entry in value]
+        keys = [entry["key"] for entry in value if "key" in entry]  # bad entries: reported apart
         if len(set(keys)) != len(keys):
             raise ValidationError("Phase keys must be distinct.")
 

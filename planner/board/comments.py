@@ -31,8 +31,6 @@ def count(session, piece_id: int) -> int:
     )
 
 
-
-
 def add_comment(ctx: Context, piece: Piece, text: str, parent_id: int | None) -> Comment:
     if parent_id is not None:
         parent = ctx.session.get(Comment, parent_id)

@@ -39,8 +39,6 @@ def _domains(ctx: Context) -> list[Domain]:
     )
 
 
-
-
 def _key_for(name: str, taken: set[str]) -> str:
     """A stable ASCII key from the name ("Środowisko" → "srodowisko"), unique in the workshop."""
     ascii_name = unicodedata.normalize("NFKD", name.replace("ł", "l").replace("Ł", "L"))

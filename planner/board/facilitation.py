@@ -156,10 +156,6 @@ def phase_list(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 # --- locks ----------------------------------------------------------------------------------
 
 
-
-
-
-
 def check_zone(ctx: Context, *domain_ids: int | None) -> None:
     """Participants may not change a locked domain (the source or the target of a move)."""
     if ctx.actor.is_staff:

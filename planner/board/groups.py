@@ -33,8 +33,6 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     return {"group": _group_schema.dump(group)}
 
 
-
-
 @op("group.update", GroupUpdateOp(), None, blocked_by_lock=False)
 def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     group = lookup.group(ctx, args["group_id"])

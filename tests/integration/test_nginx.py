@@ -79,6 +79,7 @@ def test_websocket_and_polling_clients_through_nginx(behind_nginx):
     )
     assert ack2["ok"] and ack2["seq"] == ack["seq"] + 1
     assert through_ws.mirror.wait_for_seq(ack2["seq"])
+    assert direct.mirror.wait_for_seq(ack2["seq"])
     titles = sorted(p["title"] for p in direct.mirror.pieces.values())
     assert titles == ["Long-polling", "Przez nginx"]
     assert [e["seq"] for e in seen][-1] == ack2["seq"] or ack2["seq"] in [e["seq"] for e in seen]
