@@ -1,0 +1,267 @@
+"""Fan-out under load: N websocket clients on one workshop, K of them move pieces at R moves/s.
+
+    .venv/bin/python bench/bench_fanout.py --clients 200 --rate 50 --seconds 60 [--capacity]
+
+Runs the same load against our server (run.py, SQLite) and the bare re-broadcast server
+(bench/bare_server.py) on the same async mode, one after the other, and reports every figure of
+ours as a ratio to the bare one. Writes bench/results/fanout-<clients>x<rate>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import array
+import multiprocessing
+import time
+from typing import Any
+
+from common import BareServer, OurServer, Probe, machine, percentile, write_result
+from loadgen import Spec, worker_main
+
+P99_LIMIT_MS = 250.0
+
+
+def _ms(raw: list[bytes]) -> list[float]:
+    values = array.array("d")
+    for chunk in raw:
+        values.frombytes(chunk)
+    return list(values)
+
+
+class Fleet:
+    """The load-generator processes of one scenario and the server they talk to."""
+
+    def __init__(
+        self,
+        url: str,
+        auths: list[dict],
+        movers: int,
+        piece_ids: list[int],
+        zones: list,
+        procs: int,
+    ) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.workers = []
+        self.movers = []
+        for w in range(procs):
+            mine = auths[w::procs]
+            movers_here = len(range(w, movers, procs))
+            spec = Spec(url, mine, movers_here, piece_ids, zones, worker=w, seed=w + 1)
+            parent, child = context.Pipe()
+            process = context.Process(target=worker_main, args=(spec, child), daemon=True)
+            process.start()
+            self.workers.append((process, parent))
+            self.movers.append(movers_here)
+        self.clients = len(auths)
+        answers = [self._recv(pipe, 600) for _, pipe in self.workers]
+        self.connect_s = max(a["connect_s"] for a in answers)
+
+    @staticmethod
+    def _recv(pipe: Any, timeout: float) -> dict[str, Any]:
+        if not pipe.poll(timeout):
+            raise RuntimeError("a load-generator worker did not answer")
+        answer = pipe.recv()
+        if "error" in answer:
+            raise RuntimeError(f"load-generator worker: {answer['error']}")
+        return answer
+
+    def phase(self, probe: Probe, rate: float, seconds: float) -> dict[str, Any]:
+        total_movers = sum(self.movers)
+        cpu_before, rss_before, started = probe.cpu(), probe.rss(), time.monotonic()
+        for (_, pipe), movers in zip(self.workers, self.movers, strict=True):
+            pipe.send(("run", rate * movers / total_movers, seconds) if movers else ("run", 0, 0))
+        runs = [self._recv(pipe, seconds + 120) for _, pipe in self.workers]
+        wall = time.monotonic() - started
+        server_cpu = probe.cpu() - cpu_before
+        rss_after = probe.rss()
+        acked = sum(r["acked_ok"] for r in runs)
+        for _, pipe in self.workers:
+            pipe.send(("drain", acked))
+        drains = [self._recv(pipe, 120) for _, pipe in self.workers]
+        latencies = _ms([d["latencies"] for d in drains])
+        acks = _ms([r["ack_latencies"] for r in runs])
+        sending = max(r["sending_s"] for r in runs) or seconds
+        generator_cpu = sum(r["cpu_s"] for r in runs)
+        refusals: dict[str, int] = {}
+        for r in runs:
+            for code, count in r["refusals"].items():
+                refusals[code] = refusals.get(code, 0) + count
+        return {
+            "rate": rate,
+            "seconds": seconds,
+            "clients": self.clients,
+            "movers": total_movers,
+            "sent": sum(r["sent"] for r in runs),
+            "acked_ok": acked,
+            "refused": sum(r["acked_refused"] for r in runs),
+            "refusals": refusals,
+            "acked_per_s": acked / sending,
+            "expected": sum(d["expected"] for d in drains),
+            "received": sum(d["received"] for d in drains),
+            "seq_gaps": sum(d["gaps"] for d in drains),
+            "lost": sum(d["expected"] for d in drains) - sum(d["received"] for d in drains),
+            "p50_ms": percentile(latencies, 50),
+            "p95_ms": percentile(latencies, 95),
+            "p99_ms": percentile(latencies, 99),
+            "max_ms": max(latencies, default=float("nan")),
+            "ack_p50_ms": percentile(acks, 50),
+            "ack_p99_ms": percentile(acks, 99),
+            "server_cpu_cores": server_cpu / wall,
+            "server_rss_mib": rss_after / 2**20,
+            "server_rss_growth_mib": (rss_after - rss_before) / 2**20,
+            "generator_cpu_cores": generator_cpu / wall,
+            "generator_procs": len(self.workers),
+            "generator_loop_lag_max_ms": max(r["loop_lag_max_ms"] for r in runs),
+            "generator_send_late_max_ms": max(r["send_late_max_ms"] for r in runs),
+        }
+
+    def close(self) -> None:
+        for _process, pipe in self.workers:
+            pipe.send(("stop",))
+        for process, _ in self.workers:
+            process.join(20)
+            if process.is_alive():
+                process.terminate()
+
+
+def passes(phase: dict[str, Any]) -> bool:
+    return phase["lost"] == 0 and phase["p99_ms"] < P99_LIMIT_MS
+
+
+def capacity(
+    fleet: Fleet, probe: Probe, rates: list[float], seconds: float
+) -> tuple[float, list[dict]]:
+    """The highest rate of the ladder (refined once between the last pass and the first fail)
+    that keeps p99 under 250 ms with nothing lost."""
+    steps, best, failed_at = [], 0.0, None
+    for rate in rates:
+        step = fleet.phase(probe, rate, seconds)
+        steps.append(step)
+        print(f"    capacity step {rate:>5.0f}/s: p99 {step['p99_ms']:.0f} ms, lost {step['lost']}")
+        if not passes(step):
+            failed_at = rate
+            break
+        best = rate
+    if failed_at is not None and best:
+        middle = (best + failed_at) / 2
+        step = fleet.phase(probe, middle, seconds)
+        steps.append(step)
+        print(
+            f"    capacity step {middle:>5.0f}/s: p99 {step['p99_ms']:.0f} ms, lost {step['lost']}"
+        )
+        if passes(step):
+            best = middle
+    return best, steps
+
+
+def scenario(
+    kind: str,
+    clients: int,
+    movers: int,
+    rate: float,
+    seconds: float,
+    *,
+    pieces: int = 100,
+    procs: int = 1,
+    mode: str = "eventlet",
+    capacity_rates: list[float] | None = None,
+    capacity_seconds: float = 15,
+) -> dict[str, Any]:
+    server = OurServer(mode) if kind == "ours" else BareServer(mode)
+    server.start()
+    try:
+        if isinstance(server, OurServer):
+            workshop_id, piece_ids, zones = server.board(pieces)
+            auths = [{"token": token} for token in server.participants(workshop_id, clients)]
+        else:
+            piece_ids, zones = list(range(1, pieces + 1)), [None, *range(1, 8)]
+            auths = [{} for _ in range(clients)]
+        assert server.process is not None
+        probe = Probe(server.process.pid)
+        time.sleep(1)
+        rss_idle = probe.rss()
+        fleet = Fleet(server.url, auths, movers, piece_ids, zones, procs)
+        try:
+            time.sleep(3)  # let the connection storm settle
+            rss_connected = probe.rss()
+            result: dict[str, Any] = {
+                "server": kind,
+                "mode": mode,
+                "pieces": pieces,
+                "connect_s": fleet.connect_s,
+                "rss_0_clients_mib": rss_idle / 2**20,
+                "rss_connected_mib": rss_connected / 2**20,
+                "rss_per_client_kib": (rss_connected - rss_idle) / 1024 / clients,
+            }
+            if seconds:
+                result["load"] = fleet.phase(probe, rate, seconds)
+            if capacity_rates:
+                best, steps = capacity(fleet, probe, capacity_rates, capacity_seconds)
+                result["capacity_moves_per_s"] = best
+                result["capacity_steps"] = steps
+            return result
+        finally:
+            fleet.close()
+    finally:
+        server.stop()
+
+
+def compare(
+    clients: int, movers: int, rate: float, seconds: float, **kwargs: Any
+) -> dict[str, Any]:
+    """The same load on the bare server, then ours; ratios ours / bare."""
+    out: dict[str, Any] = {"clients": clients, "movers": movers, "rate": rate, "seconds": seconds}
+    for kind in ("bare", "ours"):
+        print(f"  {kind}: {clients} clients, {movers} movers, {rate:g} moves/s, {seconds:g} s")
+        out[kind] = scenario(kind, clients, movers, rate, seconds, **kwargs)
+        if "load" in out[kind]:
+            load = out[kind]["load"]
+            print(
+                f"    p50 {load['p50_ms']:.1f} p99 {load['p99_ms']:.1f} max {load['max_ms']:.0f} ms"
+                f", lost {load['lost']}, server CPU {load['server_cpu_cores']:.2f}, "
+                f"generator CPU {load['generator_cpu_cores']:.2f}"
+            )
+    ratios: dict[str, float] = {}
+    if seconds:
+        for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "server_cpu_cores", "acked_per_s"):
+            bare = out["bare"]["load"][key]
+            ratios[key] = out["ours"]["load"][key] / bare if bare else float("nan")
+    for key in ("rss_per_client_kib", "rss_connected_mib", "capacity_moves_per_s"):
+        if key in out["bare"] and out["bare"][key]:
+            ratios[key] = out["ours"][key] / out["bare"][key]
+    out["ratios"] = ratios
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--movers", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--procs", type=int, default=1)
+    parser.add_argument("--pieces", type=int, default=100)
+    parser.add_argument("--mode", default="eventlet")
+    parser.add_argument("--capacity", action="store_true")
+    parser.add_argument("--capacity-seconds", type=float, default=15)
+    parser.add_argument("--only", choices=("ours", "bare"))
+    args = parser.parse_args()
+    kwargs: dict[str, Any] = {
+        "pieces": args.pieces,
+        "procs": args.procs,
+        "mode": args.mode,
+        "capacity_rates": [50, 100, 150, 200, 300, 400, 600] if args.capacity else None,
+        "capacity_seconds": args.capacity_seconds,
+    }
+    if args.only:
+        result = scenario(args.only, args.clients, args.movers, args.rate, args.seconds, **kwargs)
+        print({k: v for k, v in result.items() if k != "capacity_steps"})
+        return
+    result = compare(args.clients, args.movers, args.rate, args.seconds, **kwargs)
+    result["machine"] = machine()
+    path = write_result(f"fanout-{args.clients}x{args.rate:g}", result)
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()
