@@ -101,13 +101,33 @@ export class ZoneRenderer {
     const kids = list.children;
     // Re-inserting a focused element blurs it: remember the focus and give it back.
     const active = document.activeElement;
+    // The elements are kept (keyed by piece id) and only the ones out of place are moved: first
+    // drop those no longer in this zone, so that the others need not shift past them.
+    const index = new Map();
+    ids.forEach((id, i) => index.set(id, i));
+    for (let i = kids.length - 1; i >= 0; i -= 1) {
+      const kid = kids[i];
+      const id = Number(kid.dataset.pieceId);
+      if (index.has(id) && this.els.get(id) === kid) continue;
+      // A piece moving to another zone keeps the focus once it lands there.
+      if (kid.contains(active)) this._refocus = active;
+      kid.remove();
+    }
     for (let i = 0; i < ids.length; i += 1) {
       const el = this.els.get(ids[i]) ?? this._refresh(ids[i]);
-      if (kids[i] !== el) list.insertBefore(el, kids[i] ?? null);
+      const kid = kids[i];
+      if (kid === el) continue;
+      if (kid && kids[i + 1] === el) {
+        // The element here belongs further down (a piece moved down the list): move it alone
+        // instead of every element between its old and new places.
+        const after = this.els.get(ids[index.get(Number(kid.dataset.pieceId)) + 1]);
+        list.insertBefore(kid, after?.parentNode === list ? after : null);
+      } else {
+        list.insertBefore(el, kid ?? null);
+      }
     }
     while (kids.length > ids.length) {
       const gone = kids[kids.length - 1];
-      // A piece moving to another zone keeps the focus once it lands there.
       if (gone.contains(active)) this._refocus = active;
       gone.remove();
     }
@@ -118,7 +138,8 @@ export class ZoneRenderer {
       this._refocus = null;
     }
     const count = this.counts.get(key);
-    if (count) {
+    if (count && count.dataset.n !== String(ids.length)) {
+      count.dataset.n = String(ids.length);
       count.replaceChildren(h("span", { class: "visually-hidden" }, t("zone.count")), String(ids.length));
     }
   }
