@@ -17,7 +17,7 @@ from planner.board.errors import BoardError
 from planner.board.phases import DEFAULT_PHASE, PHASES
 from planner.board.workshops import new_code, snapshot
 from planner.extensions import db
-from planner.models import Domain, Group, Partner, Piece, Workshop, utcnow
+from planner.models import Comment, Domain, Group, Partner, Piece, Workshop, utcnow
 from planner.schemas import CODE_RE, COLOR, PIECE_STATUSES, Id, PieceFieldsSchema, Text
 
 BACKUP_FORMAT = "ukladanka.workshop"
@@ -57,9 +57,25 @@ class _PartnerIn(_Lenient):
     name = Text(120, required=True, minimum=1)
 
 
+class _CommentIn(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = Id(required=True)
+    parent_id = Id(allow_none=True, load_default=None)
+    group_id = Id(allow_none=True, load_default=None)
+    role = fields.String(
+        load_default="participant", validate=validate.OneOf(("participant", "staff"))
+    )
+    text = Text(2000, required=True, minimum=1)
+    created_at = fields.AwareDateTime(load_default=None)
+
+
 class _PieceIn(PieceFieldsSchema):
     class Meta:
         unknown = EXCLUDE
+
+    comments = fields.List(fields.Nested(_CommentIn), load_default=list)
 
     code = fields.String(required=True, validate=validate.Regexp(CODE_RE))
     id = Id(required=True)
@@ -172,6 +188,32 @@ def _zones(pieces: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
     return placed
 
 
+def _copy_comments(
+    workshop: Workshop,
+    comments: list[tuple[dict[str, Any], Piece]],
+    groups: dict[int, int],
+    now: Any,
+) -> None:
+    """Threads as they were, by group (a backup names no participant). Votes are not restored:
+    each belongs to a participant, and participants are not in a backup."""
+    db.session.flush()
+    new_ids: dict[int, int] = {}
+    for comment, piece in sorted(comments, key=lambda item: item[0]["id"]):  # parents first
+        row = Comment(
+            workshop_id=workshop.id,
+            piece_id=piece.id,
+            parent_id=new_ids.get(comment["parent_id"]),
+            participant_id=None,
+            group_id=groups.get(comment["group_id"]),
+            role=comment["role"],
+            text=comment["text"],
+            created_at=comment["created_at"] or now,
+        )
+        db.session.add(row)
+        db.session.flush()
+        new_ids[comment["id"]] = row.id
+
+
 def restore_workshop(backup: Any, created_by_id: int | None) -> Workshop:
     """A new workshop identical to the one a JSON backup was taken from (new ids and join code)."""
     if not isinstance(backup, dict):
@@ -200,20 +242,22 @@ def restore_workshop(backup: Any, created_by_id: int | None) -> Workshop:
             db.session.flush()
             groups[old["id"]] = group.id
         now = utcnow()
+        comments: list[tuple[dict[str, Any], Piece]] = []
         for piece, position in _zones(data["pieces"]):
-            db.session.add(
-                Piece(
-                    workshop_id=workshop.id,
-                    domain_id=domains.get(piece["domain_id"]),
-                    position=position,
-                    group_id=groups.get(piece["group_id"]),
-                    status=piece["status"],
-                    version=piece["version"],
-                    created_at=piece["created_at"] or now,
-                    updated_at=piece["updated_at"] or now,
-                    **{name: piece.get(name) for name in _FIELDS},
-                )
+            row = Piece(
+                workshop_id=workshop.id,
+                domain_id=domains.get(piece["domain_id"]),
+                position=position,
+                group_id=groups.get(piece["group_id"]),
+                status=piece["status"],
+                version=piece["version"],
+                created_at=piece["created_at"] or now,
+                updated_at=piece["updated_at"] or now,
+                **{name: piece.get(name) for name in _FIELDS},
             )
+            db.session.add(row)
+            comments += [(comment, row) for comment in piece["comments"]]
+        _copy_comments(workshop, comments, groups, now)
         db.session.commit()
     except BaseException:
         db.session.rollback()

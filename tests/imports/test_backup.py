@@ -30,6 +30,11 @@ def normalised(doc: dict[str, Any]) -> dict[str, Any]:
         del piece["id"]
         piece["domain_id"] = domains.get(piece["domain_id"])
         piece["group_id"] = groups.get(piece["group_id"])
+        texts = {c["id"]: c["text"] for c in piece.get("comments", [])}
+        for comment in piece.get("comments", []):
+            comment["parent_id"] = texts.get(comment["parent_id"])
+            comment["group_id"] = groups.get(comment["group_id"])
+            del comment["id"], comment["piece_id"]
     return doc
 
 
@@ -44,7 +49,22 @@ def restore(board: Board, data: bytes, token: str | None = None):
 
 
 def test_round_trip_export_restore_export_is_identical(board: Board):
+    room = board.room
+    anna = room.participant("Anna", group=1)
+    piece_id = room.snapshot()["pieces"][0]["id"]
+    thread = room.op(anna, "comment.add", piece_id=piece_id, text="Dobry pomysł")
+    room.op(
+        room.staff,
+        "comment.add",
+        piece_id=piece_id,
+        text="Zgoda",
+        parent_id=thread["data"]["comment"]["id"],
+    )
     first = board.export("json").data
+    assert [c["text"] for c in json.loads(first)["pieces"][0]["comments"]] == [
+        "Dobry pomysł",
+        "Zgoda",
+    ]
     answer = restore(board, first)
     assert answer.status_code == 201, answer.get_data(as_text=True)
     copy = answer.get_json()["workshop"]
