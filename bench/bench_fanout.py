@@ -33,7 +33,7 @@ class Fleet:
 
     def __init__(
         self,
-        url: str,
+        url: str | list[str],
         auths: list[dict],
         movers: int,
         piece_ids: list[int],
@@ -46,7 +46,9 @@ class Fleet:
         for w in range(procs):
             mine = auths[w::procs]
             movers_here = len(range(w, movers, procs))
-            spec = Spec(url, mine, movers_here, piece_ids, zones, worker=w, seed=w + 1)
+            # several servers (bench_scale_out.py): each generator process talks to one of them
+            target = url[w % len(url)] if isinstance(url, list) else url
+            spec = Spec(target, mine, movers_here, piece_ids, zones, worker=w, seed=w + 1)
             parent, child = context.Pipe()
             process = context.Process(target=worker_main, args=(spec, child), daemon=True)
             process.start()
