@@ -144,26 +144,6 @@ class OurServer(LiveServer):
         # another copy of the tree (a "before" for a before/after), run with this .venv
         self.root = Path(root or os.environ.get("PLANNER_BENCH_ROOT") or ROOT)
 
-    def start(self, timeout: float = 30) -> OurServer:
-        with open(self.tmp / f"server-{self.port}.log", "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, str(self.root / "run.py")],
-                cwd=self.root,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log()}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError(f"server did not start:\n{self.log()}")
-
     def stop(self) -> None:
         super().stop()
         self.tmpdir.cleanup()

@@ -94,12 +94,13 @@ class LiveServer:
             self.env["PLANNER_DATABASE_URL"] = database_url
         self.process: subprocess.Popen | None = None
         self._staff_token: str | None = None
+        self.root = ROOT  # the tree whose run.py is started (a benchmark may point elsewhere)
 
     def start(self, timeout: float = 30) -> LiveServer:
         with open(self.tmp / f"server-{self.port}.log", "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "run.py")],
-                cwd=ROOT,
+                [sys.executable, str(self.root / "run.py")],
+                cwd=self.root,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

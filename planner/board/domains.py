@@ -78,12 +78,7 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 @op("domain.update", DomainUpdateOp(), None, blocked_by_lock=False)
 def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     domain = lookup.domain(ctx, args["domain_id"])
-    changes = dict(args["changes"])
-    if "name" in changes:
-        changes["name"] = changes["name"].strip()
-    changed = [name for name, value in changes.items() if getattr(domain, name) != value]
-    for name in changed:
-        setattr(domain, name, changes[name])
+    changed = lookup.apply_changes(domain, args["changes"])
     return {"domain": domain_schema.dump(domain), "changed": changed}
 
 

@@ -36,12 +36,7 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 @op("group.update", GroupUpdateOp(), None, blocked_by_lock=False)
 def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     group = lookup.group(ctx, args["group_id"])
-    changes = dict(args["changes"])
-    if "name" in changes:
-        changes["name"] = changes["name"].strip()
-    changed = [name for name, value in changes.items() if getattr(group, name) != value]
-    for name in changed:
-        setattr(group, name, changes[name])
+    changed = lookup.apply_changes(group, args["changes"])
     return {"group": _group_schema.dump(group), "changed": changed}
 
 

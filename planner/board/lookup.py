@@ -1,9 +1,9 @@
-"""Finding a row a rule acts on. An id of another workshop is answered exactly like an id that
-does not exist (`not_found`), so one workshop never learns what another holds."""
+"""Finding and changing the rows a rule acts on. An id of another workshop is answered exactly
+like an id that does not exist (`not_found`), so one workshop never learns what another holds."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 
@@ -37,3 +37,14 @@ def domain(ctx: Context, domain_id: int) -> Domain:
 
 def group(ctx: Context, group_id: int) -> Group:
     return _owned(ctx, Group, group_id, "group_id", _("No such group."))
+
+
+def apply_changes(row: Any, changes: dict[str, Any]) -> list[str]:
+    """Set the fields that really differ (names trimmed); their names go into the event."""
+    changes = dict(changes)
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    changed = [name for name, value in changes.items() if getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, changes[name])
+    return changed
