@@ -142,6 +142,11 @@ def seed_pieces(server: Any, workshop_id: int, titles: list[str], domain_id=None
         client.close()
 
 
+def piece_el(page: Any, piece_id: int) -> Any:
+    """The element of a piece, as every board-like page marks it."""
+    return page.locator(f'[data-piece-id="{piece_id}"]')
+
+
 def zone_order(page: Any, zone: Any) -> list[int]:
     """Piece ids of a zone as the page shows them, top to bottom."""
     return page.eval_on_selector_all(

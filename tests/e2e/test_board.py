@@ -9,6 +9,7 @@ from tests.e2e.conftest import (
     TABLET,
     join_through_page,
     login_through_page,
+    piece_el,
     seed_pieces,
     touch_drag,
     wait_online,
@@ -18,10 +19,6 @@ from tests.e2e.conftest import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def piece_el(page, piece_id: int):
-    return page.locator(f'[data-piece-id="{piece_id}"]')
 
 
 def test_touch_drag_into_a_domain_shows_on_every_screen(live_server, new_page):

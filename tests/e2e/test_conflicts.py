@@ -10,6 +10,7 @@ from tests.e2e.conftest import (
     TABLET,
     join_through_page,
     login_through_page,
+    piece_el,
     seed_pieces,
     touch_drag,
     wait_online,
@@ -19,10 +20,6 @@ from tests.e2e.conftest import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def piece_el(page, piece_id: int):
-    return page.locator(f'[data-piece-id="{piece_id}"]')
 
 
 def test_both_drop_the_same_piece_the_first_wins_and_the_other_is_told(live_server, new_page):
