@@ -120,9 +120,12 @@ class Mirror:
         elif kind == "group.create":
             self.groups.append(dict(data["group"]))
         elif kind == "group.update":
-            self.groups = [
-                {**g, **data["group"]} if g["id"] == data["group"]["id"] else g for g in self.groups
-            ]
+            group = data["group"]
+            self.groups = [{**g, **group} if g["id"] == group["id"] else g for g in self.groups]
+            for piece in self.pieces.values():  # comments name their group as it is now
+                for comment in piece.get("comments", []):
+                    if comment["group_id"] == group["id"] and "name" in group:
+                        comment["group_name"] = group["name"]
         elif kind == "group.delete":
             self.groups = [g for g in self.groups if g["id"] != data["group_id"]]
             for piece_id in data["pieces"]:

@@ -410,7 +410,16 @@ export class BoardState extends EventTarget {
       }
       case "group.update":
         this.groups = this.groups.map((g) => (g.id === data.group.id ? { ...g, ...data.group } : g));
-        for (const p of this.pieces.values()) if (p.group_id === data.group.id) changes.pieces.add(p.id);
+        for (const p of this.pieces.values()) {
+          if (p.group_id === data.group.id) changes.pieces.add(p.id);
+          for (const c of p.comments ?? []) {
+            // comments name their group as it is now (a snapshot carries the current name)
+            if (c.group_id === data.group.id && data.group.name !== undefined) {
+              c.group_name = data.group.name;
+              changes.pieces.add(p.id);
+            }
+          }
+        }
         break;
       case "group.delete":
         this.groups = this.groups.filter((g) => g.id !== data.group_id);
