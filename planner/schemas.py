@@ -7,6 +7,7 @@ length limit. Output schemas define the wire shapes of docs/protocol.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -281,8 +282,51 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
-piece_schema = PieceSchema()
 event_schema = EventSchema()
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat()
+
+
+def _amount(value: Any) -> float:
+    return float(value)
+
+
+class PlainDump:
+    """`schema().dump` for flat output schemas, without marshmallow's per-field machinery (a
+    snapshot dumps 2 000 pieces; ~10× faster). Calling it reads attributes (ORM objects);
+    `row` takes values in the order of `names` (a Core row). Tests hold both equal to the
+    schema's own dump."""
+
+    def __init__(self, schema: type[Schema]) -> None:
+        convert: list[tuple[str, Callable[[Any], Any] | None]] = []
+        for name, field in schema._declared_fields.items():
+            if isinstance(field, fields.DateTime):
+                convert.append((name, _iso))
+            elif isinstance(field, Amount):
+                convert.append((name, _amount))
+            elif isinstance(field, fields.List):
+                convert.append((name, list))
+            elif isinstance(field, fields.Integer | fields.String | fields.Boolean):
+                convert.append((name, None))
+            else:
+                kind = type(field).__name__
+                raise TypeError(f"{schema.__name__}.{name}: no plain dump for {kind}")
+        self.names = tuple(name for name, _ in convert)
+        self._convert = tuple(convert)
+
+    def __call__(self, obj: Any) -> dict[str, Any]:
+        return self.row([getattr(obj, name) for name in self.names])
+
+    def row(self, values: Sequence[Any]) -> dict[str, Any]:
+        out = {}
+        for (name, to_wire), value in zip(self._convert, values, strict=True):
+            out[name] = value if to_wire is None or value is None else to_wire(value)
+        return out
+
+
+dump_piece = PlainDump(PieceSchema)
 
 
 # --- Board settings ops (domains, groups, partners, workshop, participants) -----------------

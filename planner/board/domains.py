@@ -22,7 +22,7 @@ from planner.schemas import (
     DomainMoveOp,
     DomainSchema,
     DomainUpdateOp,
-    piece_schema,
+    dump_piece,
 )
 
 # Readable on white and behind white text (WCAG AA); a new domain takes the next one.
@@ -121,5 +121,5 @@ def delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         "domain_id": domain.id,
         "from": src,
         "domain": gone,
-        "pieces": [piece_schema.dump(piece) for piece in pieces],
+        "pieces": [dump_piece(piece) for piece in pieces],
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,17 +47,9 @@ def _stored(workshop_id: int, op_ids: list[str]) -> dict[str, Event]:
     return found
 
 
-def _op_ids(payloads: list[Any]) -> list[str]:
-    return [p["op_id"] for p in payloads if isinstance(p, dict) and isinstance(p.get("op_id"), str)]
-
-
-def _check_member(actor: Actor) -> None:
-    """A participant removed by the facilitator cannot act, even on a socket still open."""
-    if actor.is_staff:
-        return
-    removed = db.session.scalar(sa.select(Participant.removed_at).where(Participant.id == actor.id))
-    if removed is not None:
-        raise BoardError("unauthorized", _("You were removed from this workshop."))
+def _op_id(payload: Any) -> str | None:
+    op_id = payload.get("op_id") if isinstance(payload, dict) else None
+    return op_id if isinstance(op_id, str) else None
 
 
 def _check_rights(spec: OpSpec, workshop: Workshop, actor: Actor) -> None:
@@ -75,15 +68,15 @@ def _check_rights(spec: OpSpec, workshop: Workshop, actor: Actor) -> None:
 def _prepare(
     workshop: Workshop, actor: Actor, payload: Any, stored: dict[str, Event]
 ) -> Applied | tuple[OpSpec, dict]:
-    """Read-only checks: a repeat is answered as before; else rights, then fields."""
+    """A repeat is answered as before, whatever it holds; else rights, then fields."""
+    if (op_id := _op_id(payload)) is not None and (done := stored.get(op_id)) is not None:
+        return Applied(event_schema.dump(done), new=False)
     if not isinstance(payload, dict):
         raise BoardError("validation_error", _("An op must be a JSON object."))
     try:
         envelope = _envelope.load(payload)
     except ValidationError as exc:
         raise BoardError.from_validation(exc, _("The op is not valid.")) from exc
-    if (done := stored.get(envelope["op_id"])) is not None:
-        return Applied(event_schema.dump(done), new=False)
     spec = OPS.get(envelope["type"])
     if spec is None:
         raise BoardError(
@@ -94,20 +87,6 @@ def _prepare(
         return spec, spec.schema.load(payload)
     except ValidationError as exc:
         raise BoardError.from_validation(exc, _("The op is not valid.")) from exc
-
-
-def _prepare_or_repeat(
-    workshop: Workshop, actor: Actor, payload: Any, stored: dict[str, Event]
-) -> Applied | tuple[OpSpec, dict]:
-    try:
-        return _prepare(workshop, actor, payload, stored)
-    except BoardError:
-        op_id = payload.get("op_id") if isinstance(payload, dict) else None
-        if stored or not isinstance(op_id, str):
-            raise
-        if (done := _stored(workshop.id, [op_id]).get(op_id)) is None:
-            raise
-        return Applied(event_schema.dump(done), new=False)
 
 
 def apply_op(workshop_id: int, actor: Actor, payload: Any) -> Applied:
@@ -124,19 +103,10 @@ def apply_batch(
     """Apply ops in one transaction, all or nothing (an import); each gets its own event.
     `publish` runs after the commit while the workshop's lock is still held, so events leave
     this process in seq order."""
-    workshop = db.session.get(Workshop, workshop_id)
-    if workshop is None:
-        raise BoardError("not_found", _("No such workshop."))
-    # One op (the live path) is looked up among the stored ones only under the lock, or when it
-    # is refused here (a repeat is answered as before whatever it holds): one query less per op.
-    stored = _stored(workshop_id, _op_ids(payloads)) if len(payloads) > 1 else {}
-    prepared = [_prepare_or_repeat(workshop, actor, payload, stored) for payload in payloads]
-    db.session.rollback()  # end the read transaction before waiting for the write lock
-    if all(isinstance(item, Applied) for item in prepared):
-        return prepared  # type: ignore[return-value]
+    db.session.rollback()  # no read transaction of this session waits for the write lock
     with write_lock(workshop_id, db.engine.dialect.name):
         try:
-            results = _apply_locked(workshop_id, actor, prepared)
+            results = _apply_locked(workshop_id, actor, payloads)
         except BaseException:
             db.session.rollback()
             raise
@@ -145,72 +115,98 @@ def apply_batch(
         return results
 
 
+@functools.cache
+def _opening(single: bool, participant: bool) -> sa.Select:
+    """Built once per shape (building a statement costs more than SQLite takes to run it)."""
+    query = (
+        sa.select(Workshop)
+        .where(Workshop.id == sa.bindparam("workshop"))
+        .with_for_update(of=Workshop)
+    )
+    if single:  # the one op of the live path: is its op_id stored?
+        stored = sa.select(Event.id).where(
+            Event.workshop_id == sa.bindparam("workshop"), Event.op_id == sa.bindparam("op_id")
+        )
+        query = query.add_columns(stored.scalar_subquery())
+    if participant:  # removed by the facilitator?
+        removed = sa.select(Participant.removed_at).where(Participant.id == sa.bindparam("actor"))
+        query = query.add_columns(removed.scalar_subquery())
+    return query
+
+
+def _open(workshop_id: int, actor: Actor, payloads: list[Any]) -> tuple[Workshop, dict[str, Event]]:
+    """Lock the workshop's row and find what was applied before; for a live op in one
+    statement: the workshop, whether its op_id is stored, whether the participant was removed."""
+    op_ids = [op_id for payload in payloads if (op_id := _op_id(payload)) is not None]
+    single = len(op_ids) == 1
+    params = {"workshop": workshop_id, "op_id": op_ids[0] if single else None, "actor": actor.id}
+    row = db.session.execute(_opening(single, not actor.is_staff), params).one_or_none()
+    if row is None:
+        raise BoardError("not_found", _("No such workshop."))
+    workshop, *found = row
+    stored = {}
+    if not single or found.pop(0) is not None:
+        stored = _stored(workshop_id, op_ids)
+    if found and found[0] is not None and len(stored) < len(payloads):
+        # a removed participant cannot act, even on a socket still open; a repeat is answered
+        raise BoardError("unauthorized", _("You were removed from this workshop."))
+    return workshop, stored
+
+
 # Rules that read neither the event log nor the workshop's seq. In a batch (an import of 2 000
 # rows) their events are inserted together at the end, in one statement, instead of each being
-# flushed by the next op's first query: about a third of the time of a large import.
+# flushed by the next op's first query; such a rule may also return its data as a function,
+# called once the session is flushed (the rows it added get their ids in one flush, not one
+# each): together about two thirds of the time of a large import.
 _DEFERRED = frozenset({"piece.create"})
 
 
-def _apply_locked(
-    workshop_id: int, actor: Actor, prepared: list[Applied | tuple[OpSpec, dict]]
-) -> list[Applied]:
+def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[Applied]:
     session = db.session
-    workshop = session.scalar(
-        sa.select(Workshop).where(Workshop.id == workshop_id).with_for_update()
-    )
-    assert workshop is not None
-    # applied before, or by a concurrent request while this one waited for the lock
-    stored = _stored(
-        workshop_id, [item[1]["op_id"] for item in prepared if isinstance(item, tuple)]
-    )
-    if any(isinstance(item, tuple) and item[1]["op_id"] not in stored for item in prepared):
-        _check_member(actor)  # a repeat is answered as before, even to a removed participant
-    results: list[Applied | Event] = []  # new events are dumped once committed
+    workshop, stored = _open(workshop_id, actor, payloads)
+    prepared = [_prepare(workshop, actor, payload, stored) for payload in payloads]
+    results: list[Applied | dict[str, Any]] = []  # new events are dumped once committed
     cache: dict[Any, Any] = {}
+    run: dict[str, Any] = {}
     seq = workshop.seq
-    deferred: list[Event] = []  # events of piece.create ops, added together (see _DEFERRED)
+    deferred: list[dict[str, Any]] = []  # events of piece.create ops (see _DEFERRED)
     for item in prepared:
         if isinstance(item, Applied):
             results.append(item)
             continue
         spec, args = item
-        if (done := stored.get(args["op_id"])) is not None:
-            results.append(Applied(event_schema.dump(done), new=False))
-            continue
-        _check_rights(spec, workshop, actor)  # the phase or lock may have changed meanwhile
         if spec.type not in _DEFERRED:
             workshop.seq = seq  # this rule sees the log and the seq as they are so far
-            session.add_all(deferred)
-            deferred.clear()
-        data = spec.rule(Context(session, workshop, actor, cache), args)
+            _insert_events(deferred)
+            run.clear()
+        data = spec.rule(Context(session, workshop, actor, cache, run), args)
         seq += 1
-        event = Event(
-            workshop_id=workshop_id,
-            seq=seq,
-            op_id=args["op_id"],
-            type=spec.type,
-            actor=actor.to_dict(),
-            data=data,
-            at=utcnow(),
-        )
-        if spec.type in _DEFERRED:
-            deferred.append(event)
-        else:
+        event = {
+            "workshop_id": workshop_id,
+            "seq": seq,
+            "op_id": args["op_id"],
+            "type": spec.type,
+            "actor": actor.to_dict(),
+            "data": data,
+            "at": utcnow(),
+        }
+        deferred.append(event)
+        if spec.type not in _DEFERRED:
             workshop.seq = seq
-            session.add(event)
+            _insert_events(deferred)
         results.append(event)
     workshop.seq = seq
-    session.add_all(deferred)
+    _insert_events(deferred)
     session.commit()
     for item in results:
-        if isinstance(item, Event):
+        if isinstance(item, dict):
             log.info(
                 "op applied",
                 extra={
                     "fields": {
                         "workshop": workshop_id,
-                        "seq": item.seq,
-                        "type": item.type,
+                        "seq": item["seq"],
+                        "type": item["type"],
                         "role": actor.role,
                     }
                 },
@@ -219,3 +215,20 @@ def _apply_locked(
         item if isinstance(item, Applied) else Applied(event_schema.dump(item), new=True)
         for item in results
     ]
+
+
+_INSERT_EVENT = sa.insert(Event.__table__)  # Core: the ORM's unit of work costs more than SQLite
+
+
+def _insert_events(events: list[dict[str, Any]]) -> None:
+    """Store these events in one statement and empty the list; data a deferred rule returned
+    as a function is made now, after one flush of what those rules added."""
+    if not events:
+        return
+    if any(callable(event["data"]) for event in events):
+        db.session.flush()
+        for event in events:
+            if callable(event["data"]):
+                event["data"] = event["data"]()
+    db.session.execute(_INSERT_EVENT, events)
+    events.clear()

@@ -21,7 +21,7 @@ from planner.schemas import (
     TimerExtendOp,
     TimerStartOp,
     WorkshopSchema,
-    piece_schema,
+    dump_piece,
 )
 
 _workshop = WorkshopSchema()
@@ -160,6 +160,7 @@ def check_zone(ctx: Context, *domain_ids: int | None) -> None:
     """Participants may not change a locked domain (the source or the target of a move)."""
     if ctx.actor.is_staff:
         return
+    lookup.workshop_domains(ctx)
     for domain_id in domain_ids:
         if domain_id is None:
             continue
@@ -185,7 +186,7 @@ def board_lock(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     if "piece_id" in args:
         piece = lookup.piece(ctx, args["piece_id"])
         piece.locked = locked
-        return {"locked": locked, "piece_id": piece.id, "piece": piece_schema.dump(piece)}
+        return {"locked": locked, "piece_id": piece.id, "piece": dump_piece(piece)}
     ctx.workshop.locked = locked
     if not locked and timer_expired_lock(ctx.workshop):
         ctx.workshop.timer_auto_lock = False  # unlocking after the bell really unlocks

@@ -20,7 +20,7 @@ from planner.board.registry import OPS, Context, op
 from planner.board.visibility import redact
 from planner.extensions import db
 from planner.models import Comment, Domain, Event, Group, Piece, Workshop, utcnow
-from planner.schemas import BareOp, RevertOp, event_schema, piece_schema
+from planner.schemas import BareOp, RevertOp, dump_piece, event_schema
 
 UNDOABLE = frozenset({"piece.create", "piece.update", "piece.move", "piece.delete", "comment.add"})
 UNDO_TYPES = frozenset({"undo", "revert"})
@@ -91,7 +91,7 @@ def _restore_piece(ctx: Context, fields: dict[str, Any], where: dict[str, Any]) 
     zone = where["domain_id"] if _domain_exists(ctx, where["domain_id"]) else None
     size = pieces.zone_size(ctx, zone)
     position = pieces._clamp(where["position"], size)
-    pieces._shift(ctx, zone, position, None, +1)
+    pieces._shift(ctx, (zone, position, None, +1))
     piece = Piece(
         id=fields["id"],
         workshop_id=ctx.workshop.id,
@@ -104,7 +104,7 @@ def _restore_piece(ctx: Context, fields: dict[str, Any], where: dict[str, Any]) 
     )
     ctx.session.add(piece)
     ctx.session.flush()
-    return {"piece": piece_schema.dump(piece)}
+    return {"piece": dump_piece(piece)}
 
 
 def _inverse(ctx: Context, target: Event) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from planner.board import pieces
 from planner.board.errors import BoardError
 from planner.board.registry import Context, op
 from planner.models import Piece, utcnow
-from planner.schemas import InboxAcceptOp, InboxRejectOp, piece_schema
+from planner.schemas import InboxAcceptOp, InboxRejectOp, dump_piece
 
 PENDING = "pending"
 
@@ -26,7 +26,7 @@ def propose(ctx: Context, piece: Piece, position: int) -> dict[str, Any]:
     piece.position = position  # where it was meant to go; it takes its place only when accepted
     ctx.session.add(piece)
     ctx.session.flush()
-    return {"inbox": {**piece_schema.dump(piece), "inbox_state": PENDING}}
+    return {"inbox": {**dump_piece(piece), "inbox_state": PENDING}}
 
 
 def _proposal(ctx: Context, piece_id: int) -> Piece:
@@ -45,19 +45,19 @@ def accept(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     zone = domain.id if domain else None
     size = pieces.zone_size(ctx, zone)
     position = pieces._clamp(args.get("position", size), size)
-    pieces._shift(ctx, zone, position, None, +1)
+    pieces._shift(ctx, (zone, position, None, +1))
     piece.inbox_state = None
     piece.domain_id = zone
     piece.position = position
     piece.updated_at = utcnow()
     ctx.session.flush()
-    return {"piece": piece_schema.dump(piece)}
+    return {"piece": dump_piece(piece)}
 
 
 @op("inbox.reject", InboxRejectOp(), None, blocked_by_lock=False)
 def reject(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     piece = _proposal(ctx, args["piece_id"])
-    gone = piece_schema.dump(piece)
+    gone = dump_piece(piece)
     ctx.session.delete(piece)
     ctx.session.flush()
     return {"piece_id": piece.id, "piece": gone, "reason": args.get("reason")}

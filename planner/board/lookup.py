@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from planner.board.errors import BoardError
@@ -14,14 +15,22 @@ from planner.models import Domain, Group, Piece
 Row = TypeVar("Row", Piece, Domain, Group)
 
 
+_DOMAINS = sa.select(Domain).where(Domain.workshop_id == sa.bindparam("workshop"))
+
+
+def workshop_domains(ctx: Context) -> list[Domain]:
+    """The workshop's domains (about seven), read in one query once per op or batch, so that
+    `session.get(Domain, …)` finds them in the identity map: a move reads its target and the
+    locks of both zones without another round trip. The list keeps them referenced."""
+    if "domains" not in ctx.cache:
+        ctx.cache["domains"] = ctx.session.scalars(_DOMAINS, {"workshop": ctx.workshop.id}).all()
+    return ctx.cache["domains"]
+
+
 def _owned(ctx: Context, model: type[Row], row_id: int, field: str, message: str) -> Row:
-    if model is Domain:  # rows no piece op removes: a batch (an import) looks each up once
-        key = ("domain", row_id)
-        if key not in ctx.cache:
-            ctx.cache[key] = ctx.session.get(model, row_id)
-        row = ctx.cache[key]
-    else:
-        row = ctx.session.get(model, row_id)
+    if model is Domain:
+        workshop_domains(ctx)
+    row = ctx.session.get(model, row_id)
     if row is None or row.workshop_id != ctx.workshop.id:
         raise BoardError("not_found", message, {field: [message]})
     return row

@@ -6,10 +6,12 @@ A zone is one domain of a workshop, or its tray (domain_id None). Positions in a
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from planner.board import facilitation, inbox, lookup
@@ -22,7 +24,7 @@ from planner.schemas import (
     PieceDeleteOp,
     PieceMoveOp,
     PieceUpdateOp,
-    piece_schema,
+    dump_piece,
 )
 
 STAFF_ONLY_FIELDS = frozenset({"status"})
@@ -35,23 +37,68 @@ def _in_zone(workshop_id: int, domain_id: int | None) -> sa.ColumnElement[bool]:
     return sa.and_(Piece.workshop_id == workshop_id, zone, Piece.inbox_state.is_(None))
 
 
+# The statements of the live path are built once per shape, with bound parameters: building a
+# SQLAlchemy statement costs more than SQLite takes to run it.
+_OTHER = so.aliased(Piece, name="zone_piece")  # never correlated with an enclosing query's Piece
+
+
+def _zone_where(entity: Any, tray: bool, suffix: str = "") -> sa.ColumnElement[bool]:
+    """Like _in_zone, with the workshop and the zone as parameters `workshop` and `zone…`."""
+    zone = entity.domain_id.is_(None) if tray else entity.domain_id == sa.bindparam(f"zone{suffix}")
+    workshop = entity.workshop_id == sa.bindparam("workshop")
+    return sa.and_(workshop, zone, entity.inbox_state.is_(None))
+
+
+@functools.cache
+def _size_query(tray: bool) -> sa.Select[tuple[int]]:
+    return sa.select(sa.func.count()).select_from(_OTHER).where(_zone_where(_OTHER, tray))
+
+
+@functools.cache
+def _piece_query(tray: bool) -> sa.Select[tuple[Piece, int]]:
+    size = _size_query(tray).scalar_subquery()
+    return sa.select(Piece, size).where(Piece.id == sa.bindparam("piece"))
+
+
+def _zone_params(ctx: Context, domain_id: int | None) -> dict[str, Any]:
+    return {"workshop": ctx.workshop.id, "zone": domain_id}
+
+
 def zone_size(ctx: Context, domain_id: int | None) -> int:
-    return ctx.session.scalar(
-        sa.select(sa.func.count()).select_from(Piece).where(_in_zone(ctx.workshop.id, domain_id))
-    )
+    return ctx.session.scalar(_size_query(domain_id is None), _zone_params(ctx, domain_id))
 
 
-def _shift(ctx: Context, domain_id: int | None, lo: int, hi: int | None, delta: int) -> None:
-    """Add delta to the positions lo..hi (inclusive; hi None = to the end) of a zone."""
-    where = [_in_zone(ctx.workshop.id, domain_id), Piece.position >= lo]
-    if hi is not None:
-        where.append(Piece.position <= hi)
-    ctx.session.execute(
+Span = tuple[int | None, int, int | None, int]  # zone, from, to (inclusive; None = the end), delta
+
+
+@functools.cache
+def _shift_statement(shape: tuple[tuple[bool, bool], ...]) -> sa.Update:
+    """UPDATE for spans of these shapes (tray?, open end?): parameters zone_i, lo_i, hi_i, d_i."""
+    conditions = []
+    for i, (tray, open_end) in enumerate(shape):
+        condition = sa.and_(
+            _zone_where(Piece, tray, f"_{i}"), Piece.position >= sa.bindparam(f"lo_{i}")
+        )
+        if not open_end:
+            condition = sa.and_(condition, Piece.position <= sa.bindparam(f"hi_{i}"))
+        conditions.append(condition)
+    deltas = [sa.bindparam(f"d_{i}", type_=sa.Integer) for i in range(len(shape))]
+    delta: Any = deltas[0] if len(shape) == 1 else sa.case(*zip(conditions, deltas, strict=True))
+    return (
         sa.update(Piece)
-        .where(*where)
+        .where(sa.or_(*conditions))
         .values(position=Piece.position + delta)
         .execution_options(synchronize_session=False)
     )
+
+
+def _shift(ctx: Context, *spans: Span) -> None:
+    """Add delta to the positions from..to of each zone, in one UPDATE whatever their number."""
+    params: dict[str, Any] = {"workshop": ctx.workshop.id}
+    for i, (zone, lo, hi, delta) in enumerate(spans):
+        params |= {f"zone_{i}": zone, f"lo_{i}": lo, f"hi_{i}": hi, f"d_{i}": delta}
+    shape = tuple((zone is None, hi is None) for zone, _lo, hi, _delta in spans)
+    ctx.session.execute(_shift_statement(shape), params)
 
 
 def _clamp(value: int, top: int) -> int:
@@ -73,8 +120,28 @@ def _check_code_free(ctx: Context, code: str, piece_id: int | None = None) -> No
         sa.select(Piece.id).where(Piece.workshop_id == ctx.workshop.id, Piece.code == code)
     )
     if clash is not None and clash != piece_id:
-        msg = _("The code %(code)s is already used in this workshop.", code=code)
-        raise BoardError("conflict", msg, {"code": [msg]})
+        raise _code_in_use(code)
+
+
+def _code_in_use(code: str) -> BoardError:
+    msg = _("The code %(code)s is already used in this workshop.", code=code)
+    return BoardError("conflict", msg, {"code": [msg]})
+
+
+def _claim_code(ctx: Context, code: str, generated: bool = False) -> None:
+    """Refuse a code in use. From the second create of a run (an import) on, the workshop's
+    codes are read once into a set instead of one query per row."""
+    codes = ctx.run.get("codes")
+    if codes is None and ctx.run.get("creates", 0) >= 1:
+        query = sa.select(Piece.code).where(Piece.workshop_id == ctx.workshop.id)
+        codes = ctx.run["codes"] = set(ctx.session.scalars(query))
+    if codes is None:
+        if not generated:
+            _check_code_free(ctx, code)
+        return
+    if code in codes and not generated:
+        raise _code_in_use(code)
+    codes.add(code)
 
 
 def next_code(ctx: Context, domain: Domain | None) -> str:
@@ -114,14 +181,18 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     domain_id = domain.id if domain else None
     facilitation.check_zone(ctx, domain_id)
     if "code" in fields:
-        _check_code_free(ctx, fields["code"])
+        _claim_code(ctx, fields["code"])
         _note_code(ctx, fields["code"])
     else:
         fields["code"] = next_code(ctx, domain)
-    size = zone_size(ctx, domain_id)
+        _claim_code(ctx, fields["code"], generated=True)
+    sizes = ctx.run.setdefault("sizes", {})
+    if domain_id not in sizes:
+        sizes[domain_id] = zone_size(ctx, domain_id)
+    size = sizes[domain_id]
     position = _clamp(args.get("position", size), size)
     if position < size:  # appending (the common case, and every import) shifts nothing
-        _shift(ctx, domain_id, position, None, +1)
+        _shift(ctx, (domain_id, position, None, +1))
     piece = Piece(
         workshop_id=ctx.workshop.id,
         domain_id=domain_id,
@@ -131,11 +202,12 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     )
     if piece.quarters:
         piece.quarters = sorted(piece.quarters)
+    ctx.run["creates"] = ctx.run.get("creates", 0) + 1
     if ctx.workshop.moderation and not ctx.actor.is_staff:
-        return inbox.propose(ctx, piece, position)
+        return inbox.propose(ctx, piece, position)  # off the board: the zone keeps its size
+    sizes[domain_id] = size + 1
     ctx.session.add(piece)
-    ctx.session.flush()
-    return {"piece": piece_schema.dump(piece)}
+    return lambda: {"piece": dump_piece(piece)}  # once flushed, with its id (see engine)
 
 
 @op("piece.update", PieceUpdateOp(), "edit")
@@ -157,20 +229,30 @@ def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     if "quarters" in changes:
         changes["quarters"] = sorted(changes["quarters"])
     changed = [name for name, value in changes.items() if getattr(piece, name) != value]
-    before = piece_schema.dump(piece)
+    before = dump_piece(piece)
     for name in changed:
         setattr(piece, name, changes[name])
     piece.version += 1
     piece.updated_at = utcnow()
-    after = piece_schema.dump(piece)
+    after = dump_piece(piece)
     # `before` holds the old values of the changed fields, so the change can be undone.
     return {"piece": after, "changed": changed, "before": {k: before[k] for k in changed}}
 
 
+def _piece_and_zone_size(ctx: Context, piece_id: int, zone: int | None) -> tuple[Piece, int]:
+    """The piece and how many pieces the target zone holds, in one statement (the live path)."""
+    params = {**_zone_params(ctx, zone), "piece": piece_id}
+    row = ctx.session.execute(_piece_query(zone is None), params).one_or_none()
+    if row is None or row[0].workshop_id != ctx.workshop.id:
+        msg = _("No such piece.")
+        raise BoardError("not_found", msg, {"piece_id": [msg]})
+    return row[0], row[1]
+
+
 @op("piece.move", PieceMoveOp(), "move")
 def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    piece = lookup.piece(ctx, args["piece_id"])
-    target = _domain(ctx, args["domain_id"])
+    piece, size = _piece_and_zone_size(ctx, args["piece_id"], args["domain_id"])
+    target = _domain(ctx, args["domain_id"])  # not found unless a domain of this workshop
     to_zone = target.id if target else None
     if piece.inbox_state is not None:
         raise BoardError("conflict", _("This proposal waits in the facilitator's inbox."))
@@ -185,21 +267,20 @@ def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
         )
     src = {"domain_id": piece.domain_id, "position": piece.position}
     if to_zone == piece.domain_id:
-        to = _clamp(args["position"], zone_size(ctx, to_zone) - 1)
+        to = _clamp(args["position"], size - 1)
         if to > piece.position:
-            _shift(ctx, to_zone, piece.position + 1, to, -1)
+            _shift(ctx, (to_zone, piece.position + 1, to, -1))
         elif to < piece.position:
-            _shift(ctx, to_zone, to, piece.position - 1, +1)
+            _shift(ctx, (to_zone, to, piece.position - 1, +1))
     else:
-        to = _clamp(args["position"], zone_size(ctx, to_zone))
-        _shift(ctx, piece.domain_id, piece.position + 1, None, -1)
-        _shift(ctx, to_zone, to, None, +1)
+        to = _clamp(args["position"], size)
+        _shift(ctx, (piece.domain_id, piece.position + 1, None, -1), (to_zone, to, None, +1))
     piece.domain_id = to_zone
     piece.position = to
     piece.version += 1
     piece.updated_at = utcnow()
     return {
-        "piece": piece_schema.dump(piece),
+        "piece": dump_piece(piece),
         "from": src,
         "to": {"domain_id": to_zone, "position": to},
     }
@@ -212,12 +293,12 @@ def delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     facilitation.check_piece(ctx, piece)
     facilitation.check_zone(ctx, piece.domain_id)
     src = {"domain_id": piece.domain_id, "position": piece.position}
-    gone = piece_schema.dump(piece)
+    gone = dump_piece(piece)
     pending = piece.inbox_state is not None
     ctx.session.delete(piece)
     ctx.session.flush()
     if pending:
         return {"piece_id": args["piece_id"], "from": None, "piece": gone}
-    _shift(ctx, src["domain_id"], src["position"] + 1, None, -1)
+    _shift(ctx, (src["domain_id"], src["position"] + 1, None, -1))
     # `piece` (its fields as they were) lets the deletion be undone.
     return {"piece_id": args["piece_id"], "from": src, "piece": gone}

@@ -20,9 +20,13 @@ class Context:
     actor: Actor
     # Shared by the ops of one batch (an import of 2 000 rows): e.g. domains looked up once.
     cache: dict[Any, Any] = field(default_factory=dict)
+    # Shared by a run of consecutive piece.create ops (zone sizes, the codes in use); the
+    # engine empties it before any other rule, which may change them.
+    run: dict[str, Any] = field(default_factory=dict)
 
 
-Rule = Callable[[Context, dict[str, Any]], dict[str, Any]]
+# The event's data; a rule in engine._DEFERRED may return it as a function called after a flush.
+Rule = Callable[[Context, dict[str, Any]], dict[str, Any] | Callable[[], dict[str, Any]]]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from planner.board.actor import Actor
 from planner.board.facilitation import timer_state
 from planner.extensions import db
 from planner.models import Comment, Piece, Workshop
-from planner.schemas import piece_schema
+from planner.schemas import dump_piece
 
 VOTE_EVENTS = frozenset({"vote.add", "vote.remove"})
 _OWN_FIELDS = ("piece_id", "round", "per", "mine", "used")
@@ -61,7 +61,7 @@ def _inbox(workshop: Workshop, viewer: Actor | None) -> list[dict[str, Any]]:
             return []
         where.append(Piece.group_id == viewer.group_id)
     rows = db.session.scalars(sa.select(Piece).where(*where).order_by(Piece.id))
-    return [{**piece_schema.dump(p), "inbox_state": p.inbox_state} for p in rows]
+    return [{**dump_piece(p), "inbox_state": p.inbox_state} for p in rows]
 
 
 def decorate(board: dict[str, Any], workshop: Workshop, viewer: Actor | None) -> None:

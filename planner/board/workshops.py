@@ -19,8 +19,8 @@ from planner.schemas import (
     GroupSchema,
     ParticipantSchema,
     PartnerSchema,
-    PieceSchema,
     WorkshopSchema,
+    dump_piece,
 )
 
 # No 0/O, 1/I/L: easy to read off a projector and type on a tablet. 31^8 ≈ 8.5e11 codes,
@@ -32,7 +32,11 @@ workshop_schema = WorkshopSchema()
 _domains = DomainSchema(many=True)
 _groups = GroupSchema(many=True)
 _partners = PartnerSchema(many=True)
-_pieces = PieceSchema(many=True)
+_PIECES = (
+    sa.select(*(Piece.__table__.c[name] for name in dump_piece.names))
+    .where(Piece.workshop_id == sa.bindparam("workshop"))
+    .order_by(Piece.domain_id.is_(None), Piece.domain_id, Piece.position)
+)
 _participants = ParticipantSchema(many=True)
 _events = EventSchema(many=True)
 
@@ -90,7 +94,56 @@ def snapshot(workshop: Workshop, online: set[int], viewer: Actor | None = None) 
     """The whole board in one read; seq is the last event it includes.
 
     Shaped for `viewer` (see board/visibility.py); None is the full view for server-side readers.
+    The reads are several statements: on PostgreSQL (read committed) an op committed between
+    them would tear the board, so the seq is read again at the end and the board read again if
+    it moved (every op's commit moves it).
     """
+    for _attempt in range(3):
+        board, pieces_read = _read(workshop, online, viewer)
+        seq = db.session.scalar(_SEQ, {"workshop": workshop.id})
+        if seq == workshop.seq:
+            if pieces_read is not None:
+                _remember_pieces(workshop, pieces_read)
+            break
+        db.session.refresh(workshop)
+    return board
+
+
+_SEQ = sa.select(Workshop.seq).where(Workshop.id == sa.bindparam("workshop"))
+
+# The dumped pieces of the latest snapshot of a few workshops, by the seq they show: 200 tablets
+# reconnecting after a Wi-Fi drop read the same board, and dumping 2 000 pieces is most of a
+# snapshot's time. Any change moves the seq; created_at tells a new workshop from a deleted one
+# whose id was reused.
+_PIECES_CACHED = 8
+_pieces_cache: dict[int, tuple[tuple[int, Any], list[dict[str, Any]]]] = {}
+
+
+def _cache_key(workshop: Workshop) -> tuple[int, Any]:
+    return (workshop.seq, workshop.created_at)
+
+
+def _remember_pieces(workshop: Workshop, pieces: list[dict[str, Any]]) -> None:
+    _pieces_cache.pop(workshop.id, None)
+    while len(_pieces_cache) >= _PIECES_CACHED:
+        del _pieces_cache[next(iter(_pieces_cache))]  # the oldest entry
+    _pieces_cache[workshop.id] = (_cache_key(workshop), pieces)
+
+
+def _pieces(workshop: Workshop) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
+    """Copies of the pieces as dumped (a snapshot adds votes and comments to them), and the
+    dumped list itself when it was read now (to be remembered once the read proves whole)."""
+    cached = _pieces_cache.get(workshop.id)
+    if cached is not None and cached[0] == _cache_key(workshop):
+        return [dict(piece) for piece in cached[1]], None
+    rows = db.session.execute(_PIECES, {"workshop": workshop.id})  # rows, not ORM objects
+    dumped = [dump_piece.row(row) for row in rows]
+    return [dict(piece) for piece in dumped], dumped
+
+
+def _read(
+    workshop: Workshop, online: set[int], viewer: Actor | None
+) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
     wid = workshop.id
     session = db.session
     domains = session.scalars(
@@ -100,11 +153,7 @@ def snapshot(workshop: Workshop, online: set[int], viewer: Actor | None = None) 
     partners = session.scalars(
         sa.select(Partner).where(Partner.workshop_id == wid).order_by(Partner.position)
     )
-    pieces = session.scalars(
-        sa.select(Piece)
-        .where(Piece.workshop_id == wid)
-        .order_by(Piece.domain_id.is_(None), Piece.domain_id, Piece.position)
-    )
+    pieces, pieces_read = _pieces(workshop)
     people = session.scalars(
         sa.select(Participant)
         .where(Participant.workshop_id == wid, Participant.removed_at.is_(None))
@@ -118,12 +167,12 @@ def snapshot(workshop: Workshop, online: set[int], viewer: Actor | None = None) 
         "domains": _domains.dump(domains),
         "groups": _groups.dump(groups),
         "partners": _partners.dump(partners),
-        "pieces": _pieces.dump(pieces),
+        "pieces": pieces,
         "participants": participants,
         "seq": workshop.seq,
     }
     visibility.decorate(board, workshop, viewer)
-    return board
+    return board, pieces_read
 
 
 def events_since(workshop: Workshop, since: int) -> list[dict[str, Any]] | None:

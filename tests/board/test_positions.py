@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.board import create_workshop
+from planner.board import BoardError, apply_batch, create_workshop
 from tests.conftest import Room
+from tests.support import op_id
 
 # An op: (kind, zone index -1..6 where -1 is the tray, position, piece pick)
 ops = st.lists(
@@ -105,3 +107,63 @@ def test_event_carries_from_and_to(room: Room):
     assert event["data"]["to"] == {"domain_id": env, "position": 0}
     assert event["data"]["piece"]["domain_id"] == env
     assert event["data"]["piece"]["version"] == 2
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(sequence=ops, existing=st.integers(1, 6))
+def test_one_batch_matches_the_reference_model(room: Room, sequence, existing):
+    """An import-like batch: creates share zone sizes and codes within a run, and any other op
+    (a move or delete of a piece made before) must end that run."""
+    room.workshop = create_workshop("Przykład", 2027, "smk2030", None)
+    room.id = room.workshop.id
+    domain_ids = [d["id"] for d in room.domains]
+    model = Model()
+    before = []
+    for n in range(existing):
+        zone = domain_ids[n % 3]
+        before.append(room.create(domain_id=zone)["id"])
+        model.insert(zone, 99, before[-1])
+    batch, created = [], 0
+    for kind, zone_index, position, pick in sequence:
+        zone = None if zone_index < 0 else domain_ids[zone_index]
+        alive = [pid for pid in before if any(pid in ids for ids in model.zones.values())]
+        if kind == "create" or not alive:
+            piece = {"title": f"Nowa {created}"}
+            batch.append({"op_id": op_id(), "type": "piece.create", "piece": piece,
+                          "domain_id": zone, "position": position})  # fmt: skip
+            model.insert(zone, position, -1 - created)  # its id is known after the batch
+            created += 1
+        elif kind == "move":
+            piece_id = alive[pick % len(alive)]
+            batch.append({"op_id": op_id(), "type": "piece.move", "piece_id": piece_id,
+                          "domain_id": zone, "position": position})  # fmt: skip
+            model.remove(piece_id)
+            model.insert(zone, position, piece_id)
+        else:
+            piece_id = alive[pick % len(alive)]
+            batch.append({"op_id": op_id(), "type": "piece.delete", "piece_id": piece_id})
+            model.remove(piece_id)
+    results = apply_batch(room.id, room.staff, batch)
+    new_ids = [r.event["data"]["piece"]["id"] for r in results if r.event["type"] == "piece.create"]
+    expected = {
+        zone: [new_ids[-1 - pid] if pid < 0 else pid for pid in ids]
+        for zone, ids in model.normal().items()
+    }
+    assert room.zones() == expected
+    codes = [p["code"] for p in room.snapshot()["pieces"]]
+    assert len(codes) == len(set(codes))
+
+
+def test_a_code_used_twice_in_one_batch_is_refused_and_nothing_is_stored(room: Room):
+    seq = room.snapshot()["seq"]
+    batch = [
+        {"op_id": op_id(), "type": "piece.create", "piece": {"title": t, "code": c}}
+        for t, c in (("a", "X-1"), ("b", "X-2"), ("c", "X-1"))
+    ]
+    with pytest.raises(BoardError) as refused:
+        apply_batch(room.id, room.staff, batch)
+    assert refused.value.code == "conflict" and "X-1" in refused.value.message
+    assert refused.value.fields == {"code": [refused.value.message]}
+    assert room.snapshot()["seq"] == seq and room.snapshot()["pieces"] == []

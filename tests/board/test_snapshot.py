@@ -1,0 +1,90 @@
+"""The snapshot: pieces dumped without marshmallow, remembered per seq, never torn."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from planner.board import snapshot
+from planner.extensions import db
+from planner.models import Piece, Workshop
+from planner.schemas import PieceSchema, dump_piece
+from tests.conftest import Room
+
+FULL = {
+    "code": "MOB-07",
+    "title": "Bilet metropolitalny",
+    "description": "Wspólny bilet <b>dla 15 gmin</b>",
+    "objective": "Cel 2.1",
+    "lead": "Kraków",
+    "partners": ["Wieliczka", "Skawina"],
+    "quarters": [3, 1],
+    "cost_pln": 125000.5,
+    "funding": "FEM 2021–2027",
+    "result": "Umowa",
+    "indicator": "Liczba gmin",
+    "status": "accepted",
+}
+
+
+def _without_decorations(piece: dict) -> dict:
+    return {k: v for k, v in piece.items() if k in PieceSchema._declared_fields}
+
+
+def test_the_plain_dump_equals_the_schema(room: Room):
+    made = room.create(domain_id=room.domains[1]["id"], **FULL)
+    empty = room.create(title="Pusta")
+    for piece_id in (made["id"], empty["id"]):
+        piece = db.session.get(Piece, piece_id)
+        assert dump_piece(piece) == PieceSchema().dump(piece)
+        shown = next(p for p in room.snapshot()["pieces"] if p["id"] == piece_id)
+        assert _without_decorations(shown) == PieceSchema().dump(piece)
+    assert made["quarters"] == [1, 3] and made["cost_pln"] == 125000.5
+
+
+def test_a_snapshot_at_the_same_seq_is_the_same_and_a_change_shows(room: Room):
+    mob = room.domains[1]["id"]
+    piece = room.create(domain_id=mob)
+    first = room.snapshot()
+    first["pieces"][0]["title"] = "changed by one reader"  # readers get their own copies
+    first["pieces"][0]["comments"].append({"id": 0})
+    again = room.snapshot()
+    assert again["pieces"][0]["title"] == piece["title"]
+    assert again["pieces"][0]["comments"] == []
+    room.op(room.staff, "piece.move", piece_id=piece["id"], domain_id=None, position=0)
+    moved = room.snapshot()
+    assert moved["seq"] == again["seq"] + 1
+    assert (moved["pieces"][0]["domain_id"], moved["pieces"][0]["version"]) == (None, 2)
+
+
+def test_a_commit_between_the_reads_is_not_torn_into_the_board(pg_app):
+    """PostgreSQL reads committed data per statement: another process committing an op while
+    a snapshot reads must not give that op's change under the older seq."""
+    room = Room(pg_app)
+    piece = room.create(domain_id=room.domains[1]["id"])
+    db.session.commit()
+    workshop = db.session.get(Workshop, room.id)
+    seq = workshop.seq
+    other = db.engine.connect()  # another process's connection
+    committed = []
+
+    def commit_once(conn, cursor, statement, *args):
+        if committed or "FROM piece" not in statement or conn is other:
+            return
+        committed.append(True)
+        with other.begin():
+            other.execute(
+                sa.update(Piece).where(Piece.id == piece["id"]).values(title="Nowy tytuł")
+            )
+            other.execute(
+                sa.update(Workshop).where(Workshop.id == room.id).values(seq=Workshop.seq + 1)
+            )
+
+    sa.event.listen(db.engine, "before_cursor_execute", commit_once)
+    try:
+        board = snapshot(workshop, set())
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", commit_once)
+        other.close()
+    assert committed
+    assert board["seq"] == seq + 1
+    assert board["pieces"][0]["title"] == "Nowy tytuł"
