@@ -177,12 +177,20 @@ def table(summary: dict[str, Any]) -> list[str]:
 
         s_small, s_large = snaps[small], snaps[large]
         size_row(
-            "snapshot() server ms",
+            "snapshot() server ms, first at a seq",
             s_small["snapshot_call_ms"],
             s_large["snapshot_call_ms"],
             "≤ 50 ms, ≤ linear",
             s_large["snapshot_call_ms"] <= 50
             and s_large["snapshot_call_ms"] <= grow * s_small["snapshot_call_ms"],
+        )
+        size_row(
+            "snapshot() server ms, again at the same seq",
+            s_small["snapshot_warm_ms"],
+            s_large["snapshot_warm_ms"],
+            "≤ 50 ms, ≤ linear",
+            s_large["snapshot_warm_ms"] <= 50
+            and s_large["snapshot_warm_ms"] <= grow * s_small["snapshot_warm_ms"],
         )
         size_row(
             "GET board (schemas + JSON) ms",
