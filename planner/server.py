@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import logging
 import socket
+import sqlite3
 
+import sqlalchemy as sa
 from flask import Flask
 
 from planner import logs, shutdown
@@ -62,20 +64,25 @@ def run_server(app: Flask) -> None:
     socketio.start_background_task(_anonymise_daily, app)
     if isinstance(presence := app.extensions["planner.presence"], RedisPresence):
         socketio.start_background_task(_heartbeat, presence)
-    commit_off_loop(app, socketio.server.eio.async_mode)
+    checkpoint_off_loop(app, socketio.server.eio.async_mode)
     tune_gc()
     _serve(app, _listener(host, port))
 
 
-def commit_off_loop(app: Flask, mode: str) -> None:
-    """SQLite's COMMIT waits for fsync (and now and then runs a WAL checkpoint) in C code that
-    cannot yield to the hub, so every green thread stood still meanwhile. Run the COMMIT itself
-    in a real OS thread: the op waiting for it still holds the write lock and is acknowledged and
-    broadcast only after it returns (durable, in order), while the other sockets go on."""
+CHECKPOINT_SECONDS = 1.0
+
+
+def checkpoint_off_loop(app: Flask, mode: str) -> None:
+    """SQLite's COMMIT runs on the event loop: in WAL mode it waits for one fsync (~0.5 ms).
+    What could stall the loop is the checkpoint SQLite runs inside a commit every ~1 000 WAL
+    pages (copying them into the database file, with more fsyncs); those are turned off and a
+    real OS thread checkpoints every second instead. (Committing in a thread was tried: the op
+    then holds the write lock until the hub resumes it, and on a slower machine ops queued
+    behind that for seconds — docs/performance.md.)"""
     with app.app_context():
         engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return  # psycopg2 already waits for PostgreSQL through the hub
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return
     if mode == "eventlet":
         from eventlet import tpool
 
@@ -88,11 +95,29 @@ def commit_off_loop(app: Flask, mode: str) -> None:
     else:
         return
 
-    def do_commit(dbapi_connection) -> None:
-        # the pooled connection's sqlite3 connection (opened with check_same_thread=False)
-        offload(getattr(dbapi_connection, "dbapi_connection", dbapi_connection).commit)
+    def no_autocheckpoint(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
-    engine.dialect.do_commit = do_commit  # type: ignore[method-assign]
+    sa.event.listen(engine, "connect", no_autocheckpoint)
+    engine.dispose()  # reconnect with it
+    path = engine.url.database
+
+    def checkpoint() -> None:  # in the OS thread: its own connection, never the pool's
+        connection = sqlite3.connect(path, timeout=10)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            connection.close()
+
+    def checkpoint_forever() -> None:
+        while True:
+            socketio.sleep(CHECKPOINT_SECONDS)
+            try:
+                offload(checkpoint)
+            except Exception:
+                log.warning("WAL checkpoint failed", exc_info=True)
+
+    socketio.start_background_task(checkpoint_forever)
 
 
 def _listener(host: str, port: int) -> socket.socket:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -176,7 +177,7 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
             continue
         spec, args = item
         if spec.type not in _DEFERRED:
-            workshop.seq = seq  # this rule sees the log and the seq as they are so far
+            _set_seq(workshop, seq)  # this rule sees the log and the seq as they are so far
             _insert_events(deferred)
             run.clear()
         data = spec.rule(Context(session, workshop, actor, cache, run), args)
@@ -192,10 +193,10 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
         }
         deferred.append(event)
         if spec.type not in _DEFERRED:
-            workshop.seq = seq
+            _set_seq(workshop, seq)
             _insert_events(deferred)
         results.append(event)
-    workshop.seq = seq
+    _set_seq(workshop, seq)
     _insert_events(deferred)
     session.commit()
     for item in results:
@@ -217,7 +218,15 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
     ]
 
 
-_INSERT_EVENT = sa.insert(Event.__table__)  # Core: the ORM's unit of work costs more than SQLite
+# Core statements for what every op writes: the ORM's unit of work costs more than SQLite does.
+_INSERT_EVENT = sa.insert(Event.__table__)
+_SET_SEQ = sa.update(Workshop.__table__).where(Workshop.__table__.c.id == sa.bindparam("ws"))
+
+
+def _set_seq(workshop: Workshop, seq: int) -> None:
+    if workshop.seq != seq:
+        db.session.execute(_SET_SEQ, {"ws": workshop.id, "seq": seq})
+        so.attributes.set_committed_value(workshop, "seq", seq)
 
 
 def _insert_events(events: list[dict[str, Any]]) -> None:

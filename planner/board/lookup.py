@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 from planner.board.errors import BoardError
 from planner.board.registry import Context
@@ -27,25 +28,26 @@ def workshop_domains(ctx: Context) -> list[Domain]:
     return ctx.cache["domains"]
 
 
-def _owned(ctx: Context, model: type[Row], row_id: int, field: str, message: str) -> Row:
+def _owned(ctx: Context, model: type[Row], row_id: int, field: str, message: LazyString) -> Row:
     if model is Domain:
         workshop_domains(ctx)
     row = ctx.session.get(model, row_id)
     if row is None or row.workshop_id != ctx.workshop.id:
-        raise BoardError("not_found", message, {field: [message]})
+        text = str(message)  # translated only when refused
+        raise BoardError("not_found", text, {field: [text]})
     return row
 
 
 def piece(ctx: Context, piece_id: int) -> Piece:
-    return _owned(ctx, Piece, piece_id, "piece_id", _("No such piece."))
+    return _owned(ctx, Piece, piece_id, "piece_id", _l("No such piece."))
 
 
 def domain(ctx: Context, domain_id: int) -> Domain:
-    return _owned(ctx, Domain, domain_id, "domain_id", _("No such domain."))
+    return _owned(ctx, Domain, domain_id, "domain_id", _l("No such domain."))
 
 
 def group(ctx: Context, group_id: int) -> Group:
-    return _owned(ctx, Group, group_id, "group_id", _("No such group."))
+    return _owned(ctx, Group, group_id, "group_id", _l("No such group."))
 
 
 def apply_changes(row: Any, changes: dict[str, Any]) -> list[str]:

@@ -239,6 +239,23 @@ def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     return {"piece": after, "changed": changed, "before": {k: before[k] for k in changed}}
 
 
+_PLACE = sa.update(Piece.__table__).where(Piece.__table__.c.id == sa.bindparam("piece"))
+
+
+def _place(ctx: Context, piece: Piece, zone: int | None, position: int) -> None:
+    """Write a moved piece's place with one Core UPDATE (no unit of work) and keep the loaded
+    object as stored."""
+    values = {
+        "domain_id": zone,
+        "position": position,
+        "version": piece.version + 1,
+        "updated_at": utcnow(),
+    }
+    ctx.session.execute(_PLACE, {"piece": piece.id, **values})
+    for name, value in values.items():
+        so.attributes.set_committed_value(piece, name, value)
+
+
 def _piece_and_zone_size(ctx: Context, piece_id: int, zone: int | None) -> tuple[Piece, int]:
     """The piece and how many pieces the target zone holds, in one statement (the live path)."""
     params = {**_zone_params(ctx, zone), "piece": piece_id}
@@ -275,10 +292,7 @@ def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     else:
         to = _clamp(args["position"], size)
         _shift(ctx, (piece.domain_id, piece.position + 1, None, -1), (to_zone, to, None, +1))
-    piece.domain_id = to_zone
-    piece.position = to
-    piece.version += 1
-    piece.updated_at = utcnow()
+    _place(ctx, piece, to_zone, to)
     return {
         "piece": dump_piece(piece),
         "from": src,
