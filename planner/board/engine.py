@@ -21,7 +21,7 @@ from planner.board.locks import write_lock
 from planner.board.registry import OPS, Context, OpSpec
 from planner.extensions import db
 from planner.models import Event, Participant, Workshop, utcnow
-from planner.schemas import OpEnvelopeSchema, event_schema
+from planner.schemas import OpEnvelopeSchema, dump_event
 
 _envelope = OpEnvelopeSchema()
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def _prepare(
 ) -> Applied | tuple[OpSpec, dict]:
     """A repeat is answered as before, whatever it holds; else rights, then fields."""
     if (op_id := _op_id(payload)) is not None and (done := stored.get(op_id)) is not None:
-        return Applied(event_schema.dump(done), new=False)
+        return Applied(dump_event(done), new=False)
     if not isinstance(payload, dict):
         raise BoardError("validation_error", _("An op must be a JSON object."))
     try:
@@ -213,7 +213,7 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
                 },
             )
     return [
-        item if isinstance(item, Applied) else Applied(event_schema.dump(item), new=True)
+        item if isinstance(item, Applied) else Applied(dump_event.mapping(item), new=True)
         for item in results
     ]
 

@@ -20,7 +20,7 @@ from planner.board.registry import OPS, Context, op
 from planner.board.visibility import redact
 from planner.extensions import db
 from planner.models import Comment, Domain, Event, Group, Piece, Workshop, utcnow
-from planner.schemas import BareOp, RevertOp, dump_piece, event_schema
+from planner.schemas import BareOp, RevertOp, dump_event, dump_piece
 
 UNDOABLE = frozenset({"piece.create", "piece.update", "piece.move", "piece.delete", "comment.add"})
 UNDO_TYPES = frozenset({"undo", "revert"})
@@ -210,7 +210,7 @@ def history(
         if len(out) == limit:
             more = True
             break
-        event = redact(event_schema.dump(row), viewer)
+        event = redact(dump_event(row), viewer)
         actor = dict(event["actor"])
         actor["group_name"] = names.get(actor.get("group_id"))
         if actor.get("role") != "staff" and not (viewer.is_staff or actor.get("id") == viewer.id):

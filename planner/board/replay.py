@@ -21,7 +21,7 @@ from planner.board.phases import DEFAULT_PHASE
 from planner.board.workshops import snapshot
 from planner.extensions import db
 from planner.models import Event, Workshop
-from planner.schemas import event_schema
+from planner.schemas import dump_event
 
 MAX_LIMIT = 5000
 
@@ -38,7 +38,7 @@ def events_page(workshop: Workshop, after: int = 0, limit: int = 1000) -> dict[s
     )
     more = len(rows) > limit
     answer: dict[str, Any] = {
-        "events": [event_schema.dump(row) for row in rows[:limit]],
+        "events": [dump_event(row) for row in rows[:limit]],
         "more": more,
         "seq": workshop.seq,
     }
@@ -160,7 +160,7 @@ def base_board(workshop: Workshop) -> dict[str, Any]:
     """The board before its first event, in the snapshot's shape with seq 0 (staff view)."""
     board = snapshot(workshop, online=set())
     log = [
-        event_schema.dump(row)
+        dump_event(row)
         for row in db.session.scalars(
             sa.select(Event).where(Event.workshop_id == workshop.id).order_by(Event.seq)
         )

@@ -15,11 +15,11 @@ from planner.extensions import db
 from planner.models import Domain, Event, Group, Participant, Partner, Piece, Workshop
 from planner.schemas import (
     DomainSchema,
-    EventSchema,
     GroupSchema,
     ParticipantSchema,
     PartnerSchema,
     WorkshopSchema,
+    dump_event,
     dump_piece,
 )
 
@@ -38,7 +38,6 @@ _PIECES = (
     .order_by(Piece.domain_id.is_(None), Piece.domain_id, Piece.position)
 )
 _participants = ParticipantSchema(many=True)
-_events = EventSchema(many=True)
 
 
 def normalise_code(raw: str) -> str:
@@ -184,4 +183,4 @@ def events_since(workshop: Workshop, since: int) -> list[dict[str, Any]] | None:
         .where(Event.workshop_id == workshop.id, Event.seq > since)
         .order_by(Event.seq)
     )
-    return _events.dump(rows)
+    return [dump_event(row) for row in rows]

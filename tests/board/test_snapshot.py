@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from planner.board import snapshot
+from planner.board import events_since, snapshot
 from planner.extensions import db
-from planner.models import Piece, Workshop
-from planner.schemas import PieceSchema, dump_piece
+from planner.models import Event, Piece, Workshop
+from planner.schemas import EventSchema, PieceSchema, dump_event, dump_piece
 from tests.conftest import Room
 
 FULL = {
@@ -88,3 +88,12 @@ def test_a_commit_between_the_reads_is_not_torn_into_the_board(pg_app):
     assert committed
     assert board["seq"] == seq + 1
     assert board["pieces"][0]["title"] == "Nowy tytuł"
+
+
+def test_events_dump_as_the_schema_and_the_ack_equals_the_log(room: Room):
+    piece = room.create(**FULL)
+    ack = room.op(room.staff, "piece.move", piece_id=piece["id"], domain_id=None, position=0)
+    row = db.session.scalars(sa.select(Event).where(Event.seq == ack["seq"])).one()
+    assert dump_event(row) == EventSchema().dump(row)
+    workshop = db.session.get(Workshop, room.id)
+    assert events_since(workshop, ack["seq"] - 1) == [ack]
