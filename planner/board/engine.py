@@ -225,7 +225,7 @@ _SET_SEQ = sa.update(Workshop.__table__).where(Workshop.__table__.c.id == sa.bin
 
 def _set_seq(workshop: Workshop, seq: int) -> None:
     if workshop.seq != seq:
-        db.session.execute(_SET_SEQ, {"ws": workshop.id, "seq": seq})
+        db.session.connection().execute(_SET_SEQ, {"ws": workshop.id, "seq": seq})
         so.attributes.set_committed_value(workshop, "seq", seq)
 
 
@@ -239,5 +239,5 @@ def _insert_events(events: list[dict[str, Any]]) -> None:
         for event in events:
             if callable(event["data"]):
                 event["data"] = event["data"]()
-    db.session.execute(_INSERT_EVENT, events)
+    db.session.connection().execute(_INSERT_EVENT, events)
     events.clear()
