@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,19 +32,15 @@ STAFF_ONLY_FIELDS = frozenset({"status"})
 _SERIES = re.compile(r"([A-Za-z0-9]+)-(\d+)")
 
 
-def _in_zone(workshop_id: int, domain_id: int | None) -> sa.ColumnElement[bool]:
-    zone = Piece.domain_id.is_(None) if domain_id is None else Piece.domain_id == domain_id
-    # A proposal waiting in the inbox is not on the board: it holds no position.
-    return sa.and_(Piece.workshop_id == workshop_id, zone, Piece.inbox_state.is_(None))
-
-
 # The statements of the live path are built once per shape, with bound parameters: building a
 # SQLAlchemy statement costs more than SQLite takes to run it.
 _OTHER = so.aliased(Piece, name="zone_piece")  # never correlated with an enclosing query's Piece
 
 
 def _zone_where(entity: Any, tray: bool, suffix: str = "") -> sa.ColumnElement[bool]:
-    """Like _in_zone, with the workshop and the zone as parameters `workshop` and `zone…`."""
+    """The pieces of a zone (a domain, or the tray) on the board, with the workshop and the zone
+    as parameters `workshop` and `zone…`. A proposal waiting in the inbox is not on the board:
+    it holds no position."""
     zone = entity.domain_id.is_(None) if tray else entity.domain_id == sa.bindparam(f"zone{suffix}")
     workshop = entity.workshop_id == sa.bindparam("workshop")
     return sa.and_(workshop, zone, entity.inbox_state.is_(None))
@@ -174,7 +171,7 @@ def _check_staff_fields(ctx: Context, fields: dict[str, Any]) -> None:
 
 
 @op("piece.create", PieceCreateOp(), "create")
-def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
+def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any] | Callable[[], dict[str, Any]]:
     fields = dict(args["piece"])
     _check_staff_fields(ctx, fields)
     domain = _domain(ctx, args.get("domain_id"))
