@@ -61,16 +61,22 @@ export class TrayFilter {
 
   _options() {
     const els = this.form.elements;
+    const names = new Set(this.state.partners.map((p) => p.name));
+    for (const p of this.state.pieces.values()) if (p.lead) names.add(p.lead);
+    const sorted = [...names].sort((a, b) => a.localeCompare(b));
+    // Rebuilt only when they change: most events (a move) change neither list, and on a board of
+    // 2 000 pieces rebuilding them on every event cost more than the move itself.
+    const key = JSON.stringify([this.state.groups.map((g) => [g.id, g.name]), sorted]);
+    if (key === this._optionsKey) return;
+    this._optionsKey = key;
     const groups = [
       h("option", { value: "" }, t("filter.any_group")),
       ...this.state.groups.map((g) => h("option", { value: String(g.id) }, g.name)),
       h("option", { value: NO_GROUP }, t("filter.no_group")),
     ];
-    const names = new Set(this.state.partners.map((p) => p.name));
-    for (const p of this.state.pieces.values()) if (p.lead) names.add(p.lead);
     const leads = [
       h("option", { value: "" }, t("filter.any_lead")),
-      ...[...names].sort((a, b) => a.localeCompare(b)).map((n) => h("option", { value: n }, n)),
+      ...sorted.map((n) => h("option", { value: n }, n)),
     ];
     els.group.replaceChildren(...groups);
     els.lead.replaceChildren(...leads);

@@ -17,6 +17,7 @@ from tests.e2e.conftest import (
     wait_sent,
     zone_order,
 )
+from tests.mirror import BoardClient
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -206,3 +207,27 @@ def test_console_adds_a_group_and_lists_who_is_online(live_server, new_page):
     console.locator("[data-participants] .is-online", has_text="Zofia").wait_for()
     tablet.close()
     console.locator("[data-participants] .is-offline", has_text="Zofia").wait_for()
+
+
+def test_tray_filter_lists_a_new_lead_and_a_move_leaves_its_lists_alone(live_server, new_page):
+    """The lead list follows other devices' edits; a move (most events) rebuilds neither list —
+    on a 2 000-piece board rebuilding them per event cost more than the move (issue 8)."""
+    workshop = live_server.create_workshop("Program prac 2027")
+    live_server.add_group(workshop["id"], "Stół 1")
+    piece, other = seed_pieces(live_server, workshop["id"], ["Wspólny bilet", "Rower"])
+    tablet = new_page(**TABLET)
+    join_through_page(tablet, live_server, workshop["code"], "Ala", "Stół 1")
+    wait_online(tablet)
+    tablet.evaluate("window.__leadOption = document.querySelector('#tray-filter-lead option')")
+    client = BoardClient(live_server.url, live_server.staff_token, workshop["id"]).connect()
+    try:
+        mobility = live_server.snapshot(workshop["id"])["domains"][1]
+        ack = client.op("piece.move", piece_id=other["id"], domain_id=mobility["id"], position=0)
+        assert ack["ok"], ack
+        wait_piece_at(tablet, other["id"], mobility["id"], 0)
+        assert tablet.evaluate("document.contains(window.__leadOption)")
+        ack = client.op("piece.update", piece_id=piece["id"], changes={"lead": "Wieliczka"})
+        assert ack["ok"], ack
+        tablet.locator('#tray-filter-lead option[value="Wieliczka"]').wait_for(state="attached")
+    finally:
+        client.close()

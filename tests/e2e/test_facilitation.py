@@ -80,3 +80,35 @@ def test_undo_shows_on_every_tablet(live_server, new_page):
     board = live_server.snapshot(workshop["id"])
     assert [(p["id"], p["domain_id"]) for p in board["pieces"]] == [(piece["id"], None)]
     assert board["seq"] > 0
+
+
+def test_a_locked_piece_stays_marked_through_other_changes_and_unlocks(live_server, new_page):
+    """The tablet marks locked pieces without a pass over the whole page per event (issue 8):
+    the mark must still follow the lock, a move of that piece, and other pieces' moves."""
+    workshop = live_server.create_workshop("Program prac 2027")
+    live_server.add_group(workshop["id"], "Stół 1")
+    locked, other = seed_pieces(live_server, workshop["id"], ["Zablokowana", "Wolna"])
+    mobility = live_server.snapshot(workshop["id"])["domains"][1]
+    tablet = new_page(**TABLET)
+    join_through_page(tablet, live_server, workshop["code"], "Ala", "Stół 1")
+    wait_online(tablet)
+    marked = f'[data-piece-id="{locked["id"]}"].piece-locked'
+    staff = BoardClient(live_server.url, live_server.staff_token, workshop["id"]).connect()
+    try:
+        assert staff.op("board.lock", piece_id=locked["id"], locked=True)["ok"]
+        tablet.locator(marked).wait_for()
+        assert staff.op("piece.move", piece_id=other["id"], domain_id=mobility["id"], position=0)[
+            "ok"
+        ]
+        wait_piece_at(tablet, other["id"], mobility["id"], 0)
+        assert tablet.locator(marked).count() == 1
+        assert staff.op("piece.move", piece_id=locked["id"], domain_id=mobility["id"], position=1)[
+            "ok"
+        ]
+        wait_piece_at(tablet, locked["id"], mobility["id"], 1)
+        assert tablet.locator(marked).count() == 1
+        assert tablet.locator(f'[data-piece-id="{other["id"]}"].piece-locked').count() == 0
+        assert staff.op("board.lock", piece_id=locked["id"], locked=False)["ok"]
+        tablet.locator(marked).wait_for(state="detached")
+    finally:
+        staff.close()
