@@ -28,18 +28,25 @@ def workshop_domains(ctx: Context) -> list[Domain]:
     return ctx.cache["domains"]
 
 
-def _owned(ctx: Context, model: type[Row], row_id: int, field: str, message: LazyString) -> Row:
-    if model is Domain:
-        workshop_domains(ctx)
-    row = ctx.session.get(model, row_id)
+def owned(ctx: Context, row: Row | None, field: str, message: LazyString) -> Row:
+    """The row if it belongs to this workshop, else `not_found` naming the field."""
     if row is None or row.workshop_id != ctx.workshop.id:
         text = str(message)  # translated only when refused
         raise BoardError("not_found", text, {field: [text]})
     return row
 
 
+def _owned(ctx: Context, model: type[Row], row_id: int, field: str, message: LazyString) -> Row:
+    if model is Domain:
+        workshop_domains(ctx)
+    return owned(ctx, ctx.session.get(model, row_id), field, message)
+
+
+NO_PIECE = _l("No such piece.")
+
+
 def piece(ctx: Context, piece_id: int) -> Piece:
-    return _owned(ctx, Piece, piece_id, "piece_id", _l("No such piece."))
+    return _owned(ctx, Piece, piece_id, "piece_id", NO_PIECE)
 
 
 def domain(ctx: Context, domain_id: int) -> Domain:

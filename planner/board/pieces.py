@@ -129,7 +129,7 @@ def _claim_code(ctx: Context, code: str, generated: bool = False) -> None:
     """Refuse a code in use. From the second create of a run (an import) on, the workshop's
     codes are read once into a set instead of one query per row."""
     codes = ctx.run.get("codes")
-    if codes is None and ctx.run.get("creates", 0) >= 1:
+    if codes is None and "sizes" in ctx.run:  # an earlier create of this run noted zone sizes
         query = sa.select(Piece.code).where(Piece.workshop_id == ctx.workshop.id)
         codes = ctx.run["codes"] = set(ctx.session.scalars(query))
     if codes is None:
@@ -199,7 +199,6 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any] | Callable[[], 
     )
     if piece.quarters:
         piece.quarters = sorted(piece.quarters)
-    ctx.run["creates"] = ctx.run.get("creates", 0) + 1
     if ctx.workshop.moderation and not ctx.actor.is_staff:
         return inbox.propose(ctx, piece, position)  # off the board: the zone keeps its size
     sizes[domain_id] = size + 1
@@ -257,10 +256,8 @@ def _piece_and_zone_size(ctx: Context, piece_id: int, zone: int | None) -> tuple
     """The piece and how many pieces the target zone holds, in one statement (the live path)."""
     params = {**_zone_params(ctx, zone), "piece": piece_id}
     row = ctx.session.execute(_piece_query(zone is None), params).one_or_none()
-    if row is None or row[0].workshop_id != ctx.workshop.id:
-        msg = _("No such piece.")
-        raise BoardError("not_found", msg, {"piece_id": [msg]})
-    return row[0], row[1]
+    piece = lookup.owned(ctx, row[0] if row else None, "piece_id", lookup.NO_PIECE)
+    return piece, row[1]
 
 
 @op("piece.move", PieceMoveOp(), "move")
