@@ -32,7 +32,8 @@ def select_locale() -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers go on during a write; FULL sync makes an acknowledged op durable."""
+    """WAL lets readers go on during a write; FULL sync makes a commit durable (served, the
+    server syncs commits in groups instead: planner/durability.py)."""
     cursor = dbapi_connection.cursor()
     for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=10000", "foreign_keys=ON"):
         cursor.execute(f"PRAGMA {pragma}")

@@ -5,12 +5,10 @@ from __future__ import annotations
 import gc
 import logging
 import socket
-import sqlite3
 
-import sqlalchemy as sa
 from flask import Flask
 
-from planner import logs, shutdown
+from planner import durability, logs, shutdown
 from planner.auth import bootstrap_admin
 from planner.extensions import db, socketio
 from planner.presence import HEARTBEAT_SECONDS, RedisPresence
@@ -64,60 +62,9 @@ def run_server(app: Flask) -> None:
     socketio.start_background_task(_anonymise_daily, app)
     if isinstance(presence := app.extensions["planner.presence"], RedisPresence):
         socketio.start_background_task(_heartbeat, presence)
-    checkpoint_off_loop(app, socketio.server.eio.async_mode)
+    durability.install(app, socketio.server.eio.async_mode)
     tune_gc()
     _serve(app, _listener(host, port))
-
-
-CHECKPOINT_SECONDS = 1.0
-
-
-def checkpoint_off_loop(app: Flask, mode: str) -> None:
-    """SQLite's COMMIT runs on the event loop: in WAL mode it waits for one fsync (~0.5 ms).
-    What could stall the loop is the checkpoint SQLite runs inside a commit every ~1 000 WAL
-    pages (copying them into the database file, with more fsyncs); those are turned off and a
-    real OS thread checkpoints every second instead. (Committing in a thread was tried: the op
-    then holds the write lock until the hub resumes it, and on a slower machine ops queued
-    behind that for seconds — docs/performance.md.)"""
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name != "sqlite" or not engine.url.database:
-        return
-    if mode == "eventlet":
-        from eventlet import tpool
-
-        offload = tpool.execute
-    elif mode == "gevent":
-        import gevent
-
-        def offload(call):
-            return gevent.get_hub().threadpool.apply(call)
-    else:
-        return
-
-    def no_autocheckpoint(dbapi_connection, _record) -> None:
-        dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
-
-    sa.event.listen(engine, "connect", no_autocheckpoint)
-    engine.dispose()  # reconnect with it
-    path = engine.url.database
-
-    def checkpoint() -> None:  # in the OS thread: its own connection, never the pool's
-        connection = sqlite3.connect(path, timeout=10)
-        try:
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            connection.close()
-
-    def checkpoint_forever() -> None:
-        while True:
-            socketio.sleep(CHECKPOINT_SECONDS)
-            try:
-                offload(checkpoint)
-            except Exception:
-                log.warning("WAL checkpoint failed", exc_info=True)
-
-    socketio.start_background_task(checkpoint_forever)
 
 
 def _listener(host: str, port: int) -> socket.socket:

@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from planner import durability
 from planner.board import phases
 from planner.board.actor import Actor
 from planner.board.errors import BoardError
@@ -102,8 +103,8 @@ def apply_batch(
     publish: Callable[[list[Applied]], None] | None = None,
 ) -> list[Applied]:
     """Apply ops in one transaction, all or nothing (an import); each gets its own event.
-    `publish` runs after the commit while the workshop's lock is still held, so events leave
-    this process in seq order."""
+    `publish` runs once the commit is durable, after the publishing of every earlier commit, so
+    events leave this process in seq order; this returns after it (the ack follows)."""
     db.session.rollback()  # no read transaction of this session waits for the write lock
     with write_lock(workshop_id, db.engine.dialect.name):
         try:
@@ -111,9 +112,11 @@ def apply_batch(
         except BaseException:
             db.session.rollback()
             raise
-        if publish is not None:
-            publish(results)
-        return results
+        # in commit order, but waited for outside the lock: the next op need not wait for
+        # this one's fsync (planner/durability.py)
+        ticket = durability.when_durable(None if publish is None else lambda: publish(results))
+    ticket.wait()
+    return results
 
 
 @functools.cache
@@ -198,7 +201,11 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
         results.append(event)
     _set_seq(workshop, seq)
     _insert_events(deferred)
-    session.commit()
+    session.info[durability.DEFERRED] = True  # apply_batch waits for the disk, not the commit
+    try:
+        session.commit()
+    finally:
+        session.info.pop(durability.DEFERRED, None)
     for item in results:
         if isinstance(item, dict):
             log.info(

@@ -1,0 +1,159 @@
+"""Group commit (planner/durability.py): nothing is published or answered before its fsync, in
+commit order, and one fsync serves every commit made while the previous one ran. The server
+runs it under eventlet (tests/integration kill it mid-stream); here its OS thread is a real
+thread whose fsync the test holds back."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from planner import durability
+from planner.extensions import db
+from planner.realtime import submit
+from tests.conftest import Room
+from tests.support import op_id
+
+WAIT = 10  # seconds; only reached when the behaviour under test is broken
+
+
+class Disk:
+    """The OS thread's work, run for real, but held at the gate until the test opens it."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.entered = threading.Semaphore(0)
+        self.calls = 0
+
+    def offload(self, call: Callable[[], Any]) -> Any:
+        self.calls += 1
+        self.entered.release()
+        assert self.gate.wait(WAIT)
+        return call()
+
+
+@pytest.fixture
+def disk(app, monkeypatch) -> Iterator[Disk]:
+    disk = Disk()
+    disk.group = durability.GroupCommit(app, db.engine.url.database, disk.offload)
+    monkeypatch.setattr(durability, "_active", disk.group)
+    threading.Thread(target=disk.group.sync_forever, daemon=True).start()
+    yield disk
+    disk.gate.set()
+
+
+def _until(condition: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + WAIT
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling a condition other threads make true
+    return condition()
+
+
+def _in_thread(app, call: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                out["value"] = call()
+            except BaseException as exc:  # handed to the test
+                out["error"] = exc
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, out
+
+
+def _events(client) -> list[dict[str, Any]]:
+    return [m["args"][0] for m in client.get_received() if m["name"] == "event"]
+
+
+def _move(room: Room, piece: dict[str, Any], position: int) -> dict[str, Any]:
+    domain = room.domains[0]["id"]
+    payload = {"type": "piece.move", "piece_id": piece["id"], "domain_id": domain}
+    return {"op_id": op_id(), **payload, "position": position}
+
+
+def _pieces(room: Room, disk: Disk, count: int) -> tuple[list[dict[str, Any]], Any]:
+    """Pieces on the first domain and a watching socket, made with the disk open."""
+    disk.gate.set()
+    pieces = [room.create(domain_id=room.domains[0]["id"], title=f"P{n}") for n in range(count)]
+    watcher = room.socket()
+    watcher.get_received()
+    disk.gate.clear()
+    return pieces, watcher
+
+
+def test_an_op_is_published_and_answered_only_after_its_fsync(room: Room, disk: Disk):
+    (piece,), watcher = _pieces(room, disk, 1)
+    move = _move(room, piece, 0)
+    thread, out = _in_thread(room.app, lambda: submit(room.id, room.staff, move))
+    assert disk.entered.acquire(timeout=WAIT)  # committed, its fsync is running
+    thread.join(0.3)  # a bound on how far it could wrongly run ahead, not a synchronisation
+    assert thread.is_alive() and out == {}
+    assert _events(watcher) == []
+    disk.gate.set()
+    thread.join(WAIT)
+    assert out["value"].event["data"]["piece"]["id"] == piece["id"]
+    assert [e["seq"] for e in _events(watcher)] == [out["value"].event["seq"]]
+
+
+def test_commits_during_an_fsync_share_the_next_one_in_commit_order(room: Room, disk: Disk):
+    pieces, watcher = _pieces(room, disk, 4)
+    first = disk.calls
+    moves = [_move(room, piece, 3 - n) for n, piece in enumerate(pieces)]
+    runs = [_in_thread(room.app, lambda: submit(room.id, room.staff, moves[0]))]
+    assert disk.entered.acquire(timeout=WAIT)  # the first op's fsync is held
+    for move in moves[1:]:
+        runs.append(_in_thread(room.app, lambda m=move: submit(room.id, room.staff, m)))
+    assert _until(lambda: len(disk.group.pending) == 3)  # committed, waiting for the disk
+    assert _events(watcher) == [] and all(out == {} for _thread, out in runs)
+    disk.gate.set()
+    for thread, out in runs:
+        thread.join(WAIT)
+        assert "value" in out, out
+    seqs = [e["seq"] for e in _events(watcher)]
+    assert seqs == sorted(out["value"].event["seq"] for _thread, out in runs)
+    assert disk.calls - first == 2  # the held fsync, and one for the three behind it
+
+
+def test_a_rest_commit_is_answered_only_after_its_fsync(room: Room, disk: Disk):
+    http = room.app.test_client()
+    headers = {"Authorization": f"Bearer {room.staff_token}"}
+    body = {"title": "RPP 2028", "year": 2028}
+    thread, out = _in_thread(
+        room.app, lambda: http.post("/api/workshops", json=body, headers=headers)
+    )
+    assert disk.entered.acquire(timeout=WAIT)
+    thread.join(0.3)
+    assert thread.is_alive() and out == {}
+    disk.gate.set()
+    thread.join(WAIT)
+    assert out["value"].status_code == 201
+
+
+def test_a_failed_fsync_fails_the_op_publishes_nothing_and_a_retry_is_answered(
+    room: Room, disk: Disk, monkeypatch
+):
+    (piece,), watcher = _pieces(room, disk, 1)
+    disk.gate.set()
+    move = _move(room, piece, 0)
+
+    def failing(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "fsync", failing)
+        with pytest.raises(OSError):
+            submit(room.id, room.staff, move)
+    assert _events(watcher) == []
+    # the op was committed: the client's retry (same op_id) gets its answer, applied once
+    again = submit(room.id, room.staff, move)
+    assert not again.new and again.event["data"]["piece"]["id"] == piece["id"]
