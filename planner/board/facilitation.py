@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from planner.board import lookup, phases
 from planner.board.errors import BoardError
 from planner.board.registry import Context, op
-from planner.models import Domain, Piece, Workshop, utcnow
+from planner.models import Piece, Workshop, utcnow
 from planner.schemas import (
     BareOp,
     BoardLockOp,
@@ -160,18 +161,16 @@ def check_zone(ctx: Context, *domain_ids: int | None) -> None:
     """Participants may not change a locked domain (the source or the target of a move)."""
     if ctx.actor.is_staff:
         return
-    lookup.workshop_domains(ctx)
+    zones = lookup.zones(ctx)
     for domain_id in domain_ids:
-        if domain_id is None:
-            continue
-        domain = ctx.session.get(Domain, domain_id)
+        domain = zones.get(domain_id) if domain_id is not None else None
         if domain is not None and domain.locked:
             raise BoardError(
                 "locked", _("The domain “%(name)s” is locked by the facilitator.", name=domain.name)
             )
 
 
-def check_piece(ctx: Context, piece: Piece) -> None:
+def check_piece(ctx: Context, piece: Piece | sa.Row) -> None:
     if not ctx.actor.is_staff and piece.locked:
         raise BoardError("locked", _("This piece is locked by the facilitator."))
 

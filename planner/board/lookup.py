@@ -13,7 +13,7 @@ from planner.board.errors import BoardError
 from planner.board.registry import Context
 from planner.models import Domain, Group, Piece
 
-Row = TypeVar("Row", Piece, Domain, Group)
+Row = TypeVar("Row", Piece, Domain, Group, sa.Row)
 
 
 _DOMAINS = sa.select(Domain).where(Domain.workshop_id == sa.bindparam("workshop"))
@@ -26,6 +26,29 @@ def workshop_domains(ctx: Context) -> list[Domain]:
     if "domains" not in ctx.cache:
         ctx.cache["domains"] = ctx.session.scalars(_DOMAINS, {"workshop": ctx.workshop.id}).all()
     return ctx.cache["domains"]
+
+
+_ZONES = sa.select(Domain.__table__.c["id", "name", "locked"]).where(
+    Domain.__table__.c.workshop_id == sa.bindparam("workshop")
+)
+
+
+def zones(ctx: Context) -> dict[int, sa.Row]:
+    """The workshop's domains as plain rows (id, name, locked) by id: what a move or a create
+    checks, without loading them as objects. Read once per op, or once for a run of creates
+    (an import): `ctx.run` is emptied before any rule that could change a domain."""
+    if "zones" not in ctx.run:
+        rows = ctx.session.execute(_ZONES, {"workshop": ctx.workshop.id})
+        ctx.run["zones"] = {row.id: row for row in rows}
+    return ctx.run["zones"]
+
+
+def zone(ctx: Context, domain_id: int | None) -> int | None:
+    """The target zone of a move: a domain of this workshop (else `not_found`), or the tray."""
+    if domain_id is not None and domain_id not in zones(ctx):
+        text = str(NO_DOMAIN)
+        raise BoardError("not_found", text, {"domain_id": [text]})
+    return domain_id
 
 
 def owned(ctx: Context, row: Row | None, field: str, message: LazyString) -> Row:
@@ -43,6 +66,7 @@ def _owned(ctx: Context, model: type[Row], row_id: int, field: str, message: Laz
 
 
 NO_PIECE = _l("No such piece.")
+NO_DOMAIN = _l("No such domain.")
 
 
 def piece(ctx: Context, piece_id: int) -> Piece:
@@ -50,7 +74,7 @@ def piece(ctx: Context, piece_id: int) -> Piece:
 
 
 def domain(ctx: Context, domain_id: int) -> Domain:
-    return _owned(ctx, Domain, domain_id, "domain_id", _l("No such domain."))
+    return _owned(ctx, Domain, domain_id, "domain_id", NO_DOMAIN)
 
 
 def group(ctx: Context, group_id: int) -> Group:

@@ -52,9 +52,10 @@ def _size_query(tray: bool) -> sa.Select[tuple[int]]:
 
 
 @functools.cache
-def _piece_query(tray: bool) -> sa.Select[tuple[Piece, int]]:
-    size = _size_query(tray).scalar_subquery()
-    return sa.select(Piece, size).where(Piece.id == sa.bindparam("piece"))
+def _piece_query(tray: bool) -> sa.Select:
+    """A piece's row (not an object: a move writes it with Core) and the size of a zone."""
+    size = _size_query(tray).scalar_subquery().label("zone_size")
+    return sa.select(Piece.__table__, size).where(Piece.__table__.c.id == sa.bindparam("piece"))
 
 
 def _zone_params(ctx: Context, domain_id: int | None) -> dict[str, Any]:
@@ -70,22 +71,24 @@ Span = tuple[int | None, int, int | None, int]  # zone, from, to (inclusive; Non
 
 @functools.cache
 def _shift_statement(shape: tuple[tuple[bool, bool], ...]) -> sa.Update:
-    """UPDATE for spans of these shapes (tray?, open end?): parameters zone_i, lo_i, hi_i, d_i."""
+    """UPDATE for spans of these shapes (tray?, open end?): parameters zone_i, lo_i, hi_i, d_i.
+    Core, not ORM: the ORM's bulk UPDATE path cost more than the rest of a move (loaded pieces
+    are not synchronised either way)."""
+    table = Piece.__table__.c
     conditions = []
     for i, (tray, open_end) in enumerate(shape):
         condition = sa.and_(
-            _zone_where(Piece, tray, f"_{i}"), Piece.position >= sa.bindparam(f"lo_{i}")
+            _zone_where(table, tray, f"_{i}"), table.position >= sa.bindparam(f"lo_{i}")
         )
         if not open_end:
-            condition = sa.and_(condition, Piece.position <= sa.bindparam(f"hi_{i}"))
+            condition = sa.and_(condition, table.position <= sa.bindparam(f"hi_{i}"))
         conditions.append(condition)
     deltas = [sa.bindparam(f"d_{i}", type_=sa.Integer) for i in range(len(shape))]
     delta: Any = deltas[0] if len(shape) == 1 else sa.case(*zip(conditions, deltas, strict=True))
     return (
-        sa.update(Piece)
+        sa.update(Piece.__table__)
         .where(sa.or_(*conditions))
-        .values(position=Piece.position + delta)
-        .execution_options(synchronize_session=False)
+        .values(position=table.position + delta)
     )
 
 
@@ -238,9 +241,8 @@ def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 _PLACE = sa.update(Piece.__table__).where(Piece.__table__.c.id == sa.bindparam("piece"))
 
 
-def _place(ctx: Context, piece: Piece, zone: int | None, position: int) -> None:
-    """Write a moved piece's place with one Core UPDATE (no unit of work) and keep the loaded
-    object as stored."""
+def _place(ctx: Context, piece: sa.Row, zone: int | None, position: int) -> dict[str, Any]:
+    """Write a moved piece's place with one Core UPDATE (no unit of work); the piece's dump."""
     values = {
         "domain_id": zone,
         "position": position,
@@ -248,23 +250,22 @@ def _place(ctx: Context, piece: Piece, zone: int | None, position: int) -> None:
         "updated_at": utcnow(),
     }
     ctx.session.execute(_PLACE, {"piece": piece.id, **values})
-    for name, value in values.items():
-        so.attributes.set_committed_value(piece, name, value)
+    return dump_piece.mapping({**piece._mapping, **values})
 
 
-def _piece_and_zone_size(ctx: Context, piece_id: int, zone: int | None) -> tuple[Piece, int]:
-    """The piece and how many pieces the target zone holds, in one statement (the live path)."""
+def _piece_and_zone_size(ctx: Context, piece_id: int, zone: int | None) -> sa.Row:
+    """The piece's row, with how many pieces the target zone holds (`zone_size`), in one
+    statement: the live path's hottest, and rows cost less than objects."""
     params = {**_zone_params(ctx, zone), "piece": piece_id}
     row = ctx.session.execute(_piece_query(zone is None), params).one_or_none()
-    piece = lookup.owned(ctx, row[0] if row else None, "piece_id", lookup.NO_PIECE)
-    return piece, row[1]
+    return lookup.owned(ctx, row, "piece_id", lookup.NO_PIECE)
 
 
 @op("piece.move", PieceMoveOp(), "move")
 def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
-    piece, size = _piece_and_zone_size(ctx, args["piece_id"], args["domain_id"])
-    target = _domain(ctx, args["domain_id"])  # not found unless a domain of this workshop
-    to_zone = target.id if target else None
+    piece = _piece_and_zone_size(ctx, args["piece_id"], args["domain_id"])
+    size = piece.zone_size
+    to_zone = lookup.zone(ctx, args["domain_id"])
     if piece.inbox_state is not None:
         raise BoardError("conflict", _("This proposal waits in the facilitator's inbox."))
     facilitation.check_piece(ctx, piece)
@@ -286,9 +287,8 @@ def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     else:
         to = _clamp(args["position"], size)
         _shift(ctx, (piece.domain_id, piece.position + 1, None, -1), (to_zone, to, None, +1))
-    _place(ctx, piece, to_zone, to)
     return {
-        "piece": dump_piece(piece),
+        "piece": _place(ctx, piece, to_zone, to),
         "from": src,
         "to": {"domain_id": to_zone, "position": to},
     }
