@@ -130,7 +130,9 @@ class OurServer(LiveServer):
     """run.py as a subprocess with a fresh SQLite database in a temporary directory."""
 
     def __init__(self, mode: str = "eventlet", root: Path | None = None, **env: str) -> None:
-        self.tmpdir = tempfile.TemporaryDirectory(prefix="planner-bench-")
+        # PLANNER_BENCH_DB_DIR=/dev/shm puts the database on tmpfs: the code without the disk
+        where = os.environ.get("PLANNER_BENCH_DB_DIR") or None
+        self.tmpdir = tempfile.TemporaryDirectory(prefix="planner-bench-", dir=where)
         super().__init__(
             Path(self.tmpdir.name),
             PLANNER_ASYNC_MODE=mode,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,11 +33,20 @@ workshop_schema = WorkshopSchema()
 _domains = DomainSchema(many=True)
 _groups = GroupSchema(many=True)
 _partners = PartnerSchema(many=True)
+_PIECE_COLUMNS = [Piece.__table__.c[name] for name in dump_piece.names]
 _PIECES = (
-    sa.select(*(Piece.__table__.c[name] for name in dump_piece.names))
+    sa.select(*_PIECE_COLUMNS)
     .where(Piece.workshop_id == sa.bindparam("workshop"))
     .order_by(Piece.domain_id.is_(None), Piece.domain_id, Piece.position)
 )
+# The same rows as the driver returns them (no type processing: no JSON decoding, no datetimes),
+# to tell which pieces changed since the dumped ones a snapshot keeps; those are read typed.
+_RAW_COLUMNS = [
+    sa.type_coerce(column, sa.types.NullType()).label(f"raw_{column.name}")
+    for column in _PIECE_COLUMNS
+]
+_RAW_PIECES = _PIECES.with_only_columns(*_RAW_COLUMNS, maintain_column_froms=True)
+_PIECES_BY_ID = sa.select(*_PIECE_COLUMNS).where(Piece.id.in_(sa.bindparam("ids", expanding=True)))
 _participants = ParticipantSchema(many=True)
 
 
@@ -110,39 +120,64 @@ def snapshot(workshop: Workshop, online: set[int], viewer: Actor | None = None) 
 
 _SEQ = sa.select(Workshop.seq).where(Workshop.id == sa.bindparam("workshop"))
 
-# The dumped pieces of the latest snapshot of a few workshops, by the seq they show: 200 tablets
-# reconnecting after a Wi-Fi drop read the same board, and dumping 2 000 pieces is most of a
-# snapshot's time. Any change moves the seq; created_at tells a new workshop from a deleted one
-# whose id was reused.
+# The dumped pieces of the latest snapshot of a few workshops: 200 tablets reconnecting after a
+# Wi-Fi drop read the same board, and dumping 2 000 pieces is most of a snapshot's time. At the
+# same seq they are served as they are; after a change, the rows are read raw and only those
+# that differ from the kept ones are read typed and dumped again (a move changes a few
+# positions). created_at tells a new workshop from a deleted one whose id was reused.
 _PIECES_CACHED = 8
-_pieces_cache: dict[int, tuple[tuple[int, Any], list[dict[str, Any]]]] = {}
+
+
+@dataclass
+class _Kept:
+    key: tuple[int, Any]  # (seq, the workshop's created_at)
+    pieces: list[dict[str, Any]]  # dumped, in board order
+    raw: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # by id, as the driver gave
+    dumped: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+_pieces_cache: dict[int, _Kept] = {}
 
 
 def _cache_key(workshop: Workshop) -> tuple[int, Any]:
     return (workshop.seq, workshop.created_at)
 
 
-def _remember_pieces(workshop: Workshop, pieces: list[dict[str, Any]]) -> None:
+def _remember_pieces(workshop: Workshop, kept: _Kept) -> None:
     _pieces_cache.pop(workshop.id, None)
     while len(_pieces_cache) >= _PIECES_CACHED:
         del _pieces_cache[next(iter(_pieces_cache))]  # the oldest entry
-    _pieces_cache[workshop.id] = (_cache_key(workshop), pieces)
+    _pieces_cache[workshop.id] = kept
 
 
-def _pieces(workshop: Workshop) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
-    """Copies of the pieces as dumped (a snapshot adds votes and comments to them), and the
-    dumped list itself when it was read now (to be remembered once the read proves whole)."""
-    cached = _pieces_cache.get(workshop.id)
-    if cached is not None and cached[0] == _cache_key(workshop):
-        return [dict(piece) for piece in cached[1]], None
-    rows = db.session.execute(_PIECES, {"workshop": workshop.id})  # rows, not ORM objects
-    dumped = [dump_piece.row(row) for row in rows]
-    return [dict(piece) for piece in dumped], dumped
+def _pieces(workshop: Workshop) -> tuple[list[dict[str, Any]], _Kept | None]:
+    """Copies of the pieces as dumped (a snapshot adds votes and comments to them), and what
+    to keep when they were read now (kept once the read proves whole)."""
+    key = _cache_key(workshop)
+    kept = _pieces_cache.get(workshop.id)
+    if kept is not None and kept.key == key:
+        return [dict(piece) for piece in kept.pieces], None
+    params = {"workshop": workshop.id}
+    if kept is None or kept.key[1] != key[1]:
+        kept = _Kept(key, [])  # nothing kept: every piece is read typed, in one statement
+    raw = {row[0]: tuple(row) for row in db.session.execute(_RAW_PIECES, params)}
+    changed = [piece_id for piece_id, values in raw.items() if kept.raw.get(piece_id) != values]
+    unchanged = raw.keys() - set(changed)
+    dumped = {piece_id: kept.dumped[piece_id] for piece_id in unchanged}
+    if not kept.raw:
+        dumped.update((row[0], dump_piece.row(row)) for row in db.session.execute(_PIECES, params))
+    for start in range(0, len(changed) if kept.raw else 0, 500):
+        rows = db.session.execute(_PIECES_BY_ID, {"ids": changed[start : start + 500]})
+        dumped.update((row[0], dump_piece.row(row)) for row in rows)
+    # a piece changed between the two reads: the seq moved too, and this read is not kept
+    order = [dumped[piece_id] for piece_id in raw if piece_id in dumped]
+    fresh = _Kept(key, order, raw, dumped)
+    return [dict(piece) for piece in order], fresh
 
 
 def _read(
     workshop: Workshop, online: set[int], viewer: Actor | None
-) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+) -> tuple[dict[str, Any], _Kept | None]:
     wid = workshop.id
     session = db.session
     domains = session.scalars(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
-from planner.board import events_since, snapshot
+from planner.board import events_since, snapshot, workshops
 from planner.extensions import db
 from planner.models import Event, Piece, Workshop
 from planner.schemas import EventSchema, PieceSchema, dump_event, dump_piece
@@ -97,3 +98,60 @@ def test_events_dump_as_the_schema_and_the_ack_equals_the_log(room: Room):
     assert dump_event(row) == EventSchema().dump(row)
     workshop = db.session.get(Workshop, room.id)
     assert events_since(workshop, ack["seq"] - 1) == [ack]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_snapshot_after_each_kind_of_change_equals_one_read_whole(request, database):
+    """After a change only the rows that differ are dumped again: whatever changed them (a
+    neighbour's shift, a lock, a deleted group, a domain's deletion), the board must equal the
+    one read without what was kept."""
+    room = Room(request.getfixturevalue("app" if database == "sqlite" else "pg_app"))
+    mob, env = room.domains[1]["id"], room.domains[2]["id"]
+    anna = room.participant("Anna", group=1)
+    made = [room.create(anna, domain_id=mob, title=f"P{n}") for n in range(5)]
+    tray = room.create(title="W zasobniku")
+    staff = room.staff
+    steps = [
+        lambda: room.op(staff, "piece.move", piece_id=made[0]["id"], domain_id=env, position=0),
+        lambda: room.op(staff, "piece.move", piece_id=made[4]["id"], domain_id=mob, position=0),
+        lambda: room.op(staff, "piece.update", piece_id=made[2]["id"], changes=FULL),
+        lambda: room.op(staff, "board.lock", piece_id=made[3]["id"], locked=True),
+        lambda: room.op(staff, "participant.remove", participant_id=anna.id),
+        lambda: room.op(staff, "group.delete", group_id=room.groups[1]["id"]),
+        lambda: room.op(staff, "piece.delete", piece_id=made[1]["id"]),
+        lambda: room.op(staff, "domain.delete", domain_id=mob),
+        lambda: room.op(staff, "piece.move", piece_id=tray["id"], domain_id=env, position=1),
+        lambda: {"data": room.create(domain_id=env, position=0)},
+    ]
+    room.snapshot()  # kept: every later snapshot starts from the one before
+    for step in steps:
+        assert "error" not in step()
+        after = room.snapshot()
+        workshops._pieces_cache.clear()
+        assert after == room.snapshot()
+
+
+def test_after_a_move_only_the_shifted_pieces_are_read_again(room: Room):
+    mob = room.domains[1]["id"]
+    made = [room.create(domain_id=mob, title=f"P{n}") for n in range(12)]
+    room.create(domain_id=room.domains[2]["id"])
+    room.snapshot()
+    read_again: list[int] = []
+
+    def typed_reads(conn, cursor, statement, parameters, context, executemany):
+        if context.compiled is not None and "ids" in context.compiled.binds:
+            params = context.compiled_parameters[0]  # the expanded list: ids_1, ids_2, …
+            read_again.extend(v for k, v in params.items() if k.startswith("ids_"))
+
+    room.op(room.staff, "piece.move", piece_id=made[9]["id"], domain_id=mob, position=7)
+    sa.event.listen(db.engine, "before_cursor_execute", typed_reads)
+    try:
+        board = room.snapshot()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", typed_reads)
+    assert sorted(read_again) == sorted(p["id"] for p in made[7:10])  # 9 → 7, 7 and 8 shift
+    assert [p["title"] for p in board["pieces"] if p["domain_id"] == mob][7:10] == [
+        "P9",
+        "P7",
+        "P8",
+    ]
