@@ -64,6 +64,20 @@ def machine() -> dict[str, Any]:
     }
 
 
+def disk_fsync_ms(directory: str | None = None, count: int = 300) -> dict[str, float]:
+    """How long this disk takes to make a small append durable (write + fdatasync), in ms: the
+    floor under every acknowledged op on SQLite, whatever the code does."""
+    times = []
+    with tempfile.NamedTemporaryFile(dir=directory) as file:
+        for _ in range(count):
+            started = time.perf_counter()
+            os.write(file.fileno(), b"x" * 4096)
+            os.fdatasync(file.fileno())  # what SQLite calls on Linux
+            times.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.005)  # the pace of a busy workshop, not a tight loop
+    return {q: percentile(times, n) for q, n in (("p50", 50), ("p99", 99), ("max", 100))}
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")

@@ -25,7 +25,7 @@ from typing import Any
 import bench_board
 import bench_fanout
 import bench_ops
-from common import RESULTS, ROOT, machine, write_result
+from common import RESULTS, ROOT, disk_fsync_ms, machine, write_result
 
 FULL = {
     "a": {"clients": 200, "movers": 20, "rate": 50, "seconds": 60},
@@ -282,6 +282,11 @@ def main() -> None:
     started = time.monotonic()
     suffix = "-quick" if args.quick else ""  # a smoke test never overwrites the real figures
     summary: dict[str, Any] = {"quick": args.quick, "plan": plan, "machine": machine()}
+    where = os.environ.get("PLANNER_BENCH_DB_DIR")  # where OurServer puts its database
+    summary["machine"]["disk_fsync_ms"] = disk_fsync_ms(where)
+    print(
+        f"disk: write + fsync of 4 KiB {summary['machine']['disk_fsync_ms']} ms ({where or 'tmp'})"
+    )
     if "fanout" in parts:
         summary["fanout"] = fanout(plan)
         write_result(f"fanout{suffix}", summary["fanout"])
