@@ -60,7 +60,6 @@ class GroupCommit:
         self.database = path
         self.pending: list[Ticket] = []
         self.wake = socketio.server.eio.create_event()
-        self.syncs = 0
         self.serving: int | None = None  # the syncer's thread while it runs callbacks
 
     def ticket(self, callback: Callable[[], Any] | None) -> Ticket:
@@ -97,28 +96,31 @@ class GroupCommit:
                 error = None
                 try:
                     self.offload(self.fsync)
-                    self.syncs += 1
                 except Exception as exc:  # the disk failed: say so to everyone waiting
                     log.critical("fsync of the SQLite WAL failed", exc_info=True)
                     error = exc
                 self._serve(batch, error)
 
     def _serve(self, batch: list[Ticket], error: BaseException | None) -> None:
-        with self.app.app_context():
-            self.serving = threading.get_ident()  # green under the server's monkey patching
-            try:
-                for ticket in batch:
-                    ticket.error = error
-                    if error is None and ticket.callback is not None:
-                        try:
-                            ticket.callback()
-                        except Exception as exc:
-                            log.exception("publishing after the commit failed")
-                            ticket.error = exc
-                    ticket.done.set()
-            finally:
-                self.serving = None
-                db.session.remove()
+        """The callbacks in order, then every waiter is released, whatever failed."""
+        self.serving = threading.get_ident()  # green under the server's monkey patching
+        try:
+            with self.app.app_context():
+                try:
+                    for ticket in batch:
+                        ticket.error = error
+                        if error is None and ticket.callback is not None:
+                            try:
+                                ticket.callback()
+                            except Exception as exc:
+                                log.exception("publishing after the commit failed")
+                                ticket.error = exc
+                finally:
+                    db.session.remove()
+        finally:
+            self.serving = None
+            for ticket in batch:
+                ticket.done.set()
 
     def checkpoint_forever(self) -> None:
         while True:

@@ -158,17 +158,17 @@ def _pieces(workshop: Workshop) -> tuple[list[dict[str, Any]], _Kept | None]:
     if kept is not None and kept.key == key:
         return [dict(piece) for piece in kept.pieces], None
     params = {"workshop": workshop.id}
-    if kept is None or kept.key[1] != key[1]:
-        kept = _Kept(key, [])  # nothing kept: every piece is read typed, in one statement
     raw = {row[0]: tuple(row) for row in db.session.execute(_RAW_PIECES, params)}
-    changed = [piece_id for piece_id, values in raw.items() if kept.raw.get(piece_id) != values]
-    unchanged = raw.keys() - set(changed)
-    dumped = {piece_id: kept.dumped[piece_id] for piece_id in unchanged}
-    if not kept.raw:
+    dumped: dict[int, dict[str, Any]] = {}
+    if kept is None or kept.key[1] != key[1]:  # nothing kept: all, typed, in one statement
         dumped.update((row[0], dump_piece.row(row)) for row in db.session.execute(_PIECES, params))
-    for start in range(0, len(changed) if kept.raw else 0, 500):
-        rows = db.session.execute(_PIECES_BY_ID, {"ids": changed[start : start + 500]})
-        dumped.update((row[0], dump_piece.row(row)) for row in rows)
+    else:
+        changed = [piece_id for piece_id, values in raw.items() if kept.raw.get(piece_id) != values]
+        for piece_id in raw.keys() - set(changed):
+            dumped[piece_id] = kept.dumped[piece_id]
+        for start in range(0, len(changed), 500):
+            rows = db.session.execute(_PIECES_BY_ID, {"ids": changed[start : start + 500]})
+            dumped.update((row[0], dump_piece.row(row)) for row in rows)
     # a piece changed between the two reads: the seq moved too, and this read is not kept
     order = [dumped[piece_id] for piece_id in raw if piece_id in dumped]
     fresh = _Kept(key, order, raw, dumped)
