@@ -29,6 +29,7 @@ class Disk:
         self.gate = threading.Event()
         self.entered = threading.Semaphore(0)
         self.calls = 0
+        self.group: durability.GroupCommit  # the fixture's, serving through this disk
 
     def offload(self, call: Callable[[], Any]) -> Any:
         self.calls += 1
