@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -207,7 +208,7 @@ class BoardClient:
         self.sio = socketio.Client(
             reconnection=reconnect, reconnection_delay=0.2, reconnection_delay_max=1
         )
-        self.events: list[dict[str, Any]] = []  # every live event, as received
+        self.events: list[dict[str, Any]] = []  # every live event, in the order it arrived
         self.catch_ups: list[dict[str, Any]] = []
         self.connect_errors: list[Any] = []
         self.sio.on("snapshot", self._on_snapshot)
@@ -215,6 +216,16 @@ class BoardClient:
         self.sio.on("event", self._on_event)
         self.sio.on("connect_error", self.connect_errors.append)
         self.sio.on("head", self._on_head)
+        # python-engineio's client hands every message to a thread of its own, so handlers may
+        # run out of the order the server sent: the order is taken where the socket is read.
+        read = self.sio.eio._receive_packet
+
+        def arrived(pkt: Any) -> None:
+            if isinstance(pkt.data, str) and pkt.data.startswith('2["event",'):
+                self.events.append(json.loads(pkt.data[1:])[1])
+            read(pkt)
+
+        self.sio.eio._receive_packet = arrived
 
     def _on_snapshot(self, snapshot: dict[str, Any]) -> None:
         self.catch_ups.append({"snapshot": snapshot})
@@ -238,7 +249,6 @@ class BoardClient:
             self.mirror.receive(event)
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        self.events.append(event)
         self.mirror.receive(event)
 
     def _auth(self, since: int | None = None) -> dict[str, Any]:
