@@ -13,6 +13,7 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 from marshmallow import ValidationError
 from werkzeug.local import LocalProxy
 
+from planner import durability
 from planner.auth import actor_for_token
 from planner.board import (
     Actor,
@@ -107,7 +108,8 @@ HEAD_SECONDS = 5
 def announce_heads() -> None:
     """Tell each workshop with sockets here its latest seq. An event committed by a process
     that died before broadcasting it would otherwise stay unseen until the next one; a client
-    that is behind the head asks `sync`."""
+    that is behind the head asks `sync`. The heads are sent once every event they count was
+    published (committed events wait for their fsync), or every client would ask for them."""
     workshops = {client.workshop_id for client in list(presence.clients.values())}
     if not workshops:
         return
@@ -115,6 +117,7 @@ def announce_heads() -> None:
         sa.select(Workshop.id, Workshop.seq).where(Workshop.id.in_(workshops))
     ).all()
     db.session.rollback()
+    durability.when_durable().wait()  # served after every commit before it
     for workshop_id, seq in rows:
         socketio.emit("head", {"seq": seq}, to=room(workshop_id))
 

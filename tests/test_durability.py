@@ -15,7 +15,7 @@ import pytest
 
 from planner import durability
 from planner.extensions import db
-from planner.realtime import submit
+from planner.realtime import announce_heads, submit
 from tests.conftest import Room
 from tests.support import op_id
 
@@ -88,6 +88,7 @@ def _pieces(room: Room, disk: Disk, count: int) -> tuple[list[dict[str, Any]], A
     pieces = [room.create(domain_id=room.domains[0]["id"], title=f"P{n}") for n in range(count)]
     watcher = room.socket()
     watcher.get_received()
+    disk.entered = threading.Semaphore(0)  # count only the syncs the test itself causes
     disk.gate.clear()
     return pieces, watcher
 
@@ -158,3 +159,20 @@ def test_a_failed_fsync_fails_the_op_publishes_nothing_and_a_retry_is_answered(
     # the op was committed: the client's retry (same op_id) gets its answer, applied once
     again = submit(room.id, room.staff, move)
     assert not again.new and again.event["data"]["piece"]["id"] == piece["id"]
+
+
+def test_a_head_is_announced_only_once_the_events_it_counts_were_sent(room: Room, disk: Disk):
+    """Otherwise, while an fsync runs, every client would see a head ahead of its events and
+    ask for them with `sync`."""
+    (piece,), watcher = _pieces(room, disk, 1)
+    move = _move(room, piece, 0)
+    op, _out = _in_thread(room.app, lambda: submit(room.id, room.staff, move))
+    assert disk.entered.acquire(timeout=WAIT)  # committed; its event waits for the disk
+    heads, _ = _in_thread(room.app, announce_heads)
+    heads.join(0.3)
+    assert heads.is_alive() and watcher.get_received() == []
+    disk.gate.set()
+    op.join(WAIT)
+    heads.join(WAIT)
+    names = [m["name"] for m in watcher.get_received()]
+    assert names.count("event") == 1 and names.index("event") < names.index("head")
