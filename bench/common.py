@@ -40,6 +40,10 @@ PACKAGES = (
 )
 
 
+# PLANNER_BENCH_DB_DIR=/dev/shm puts our server's database on tmpfs: the code without the disk
+DB_DIR = os.environ.get("PLANNER_BENCH_DB_DIR") or None
+
+
 def machine() -> dict[str, Any]:
     cpu = next(
         (
@@ -159,9 +163,7 @@ class OurServer(LiveServer):
     """run.py as a subprocess with a fresh SQLite database in a temporary directory."""
 
     def __init__(self, mode: str = "eventlet", root: Path | None = None, **env: str) -> None:
-        # PLANNER_BENCH_DB_DIR=/dev/shm puts the database on tmpfs: the code without the disk
-        where = os.environ.get("PLANNER_BENCH_DB_DIR") or None
-        self.tmpdir = tempfile.TemporaryDirectory(prefix="planner-bench-", dir=where)
+        self.tmpdir = tempfile.TemporaryDirectory(prefix="planner-bench-", dir=DB_DIR)
         super().__init__(
             Path(self.tmpdir.name),
             PLANNER_ASYNC_MODE=mode,

@@ -25,7 +25,7 @@ from typing import Any
 import bench_board
 import bench_fanout
 import bench_ops
-from common import RESULTS, ROOT, disk_commit_ms, machine, write_result
+from common import DB_DIR, RESULTS, ROOT, disk_commit_ms, machine, write_result
 
 FULL = {
     "a": {"clients": 200, "movers": 20, "rate": 50, "seconds": 60},
@@ -287,10 +287,8 @@ def main() -> None:
     # a smoke test, or a variant (--tag tmpfs), never overwrites the real figures
     suffix = ("-quick" if args.quick else "") + (f"-{args.tag}" if args.tag else "")
     summary: dict[str, Any] = {"quick": args.quick, "plan": plan, "machine": machine()}
-    where = os.environ.get("PLANNER_BENCH_DB_DIR")  # where OurServer puts its database
-    summary["machine"]["disk_commit_ms"] = disk_commit_ms(where)
-    floor = summary["machine"]["disk_commit_ms"]
-    print(f"disk: a durable SQLite commit {floor} ms ({where or 'the temporary directory'})")
+    floor = summary["machine"]["disk_commit_ms"] = disk_commit_ms(DB_DIR)  # where ours writes
+    print(f"disk: a durable SQLite commit {floor} ms ({DB_DIR or 'the temporary directory'})")
     if "fanout" in parts:
         summary["fanout"] = fanout(plan)
         write_result(f"fanout{suffix}", summary["fanout"])

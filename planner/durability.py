@@ -56,8 +56,8 @@ class GroupCommit:
     before it started; tickets are served in the order they were taken."""
 
     def __init__(self, app: Flask, path: str, offload: Callable[[Callable[[], Any]], Any]):
-        self.app, self.wal, self.offload = app, f"{path}-wal", offload
-        self.database = path
+        self.app, self.database, self.offload = app, path, offload
+        self.wal = f"{path}-wal"
         self.pending: list[Ticket] = []
         self.wake = socketio.server.eio.create_event()
         self.serving: int | None = None  # the syncer's thread while it runs callbacks

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from planner.board import pieces
+from planner.board import lookup, pieces
 from planner.board.errors import BoardError
 from planner.board.registry import Context, op
 from planner.models import Piece, utcnow
@@ -40,9 +40,7 @@ def _proposal(ctx: Context, piece_id: int) -> Piece:
 @op("inbox.accept", InboxAcceptOp(), None, blocked_by_lock=False)
 def accept(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     piece = _proposal(ctx, args["piece_id"])
-    zone = args.get("domain_id", piece.domain_id)
-    domain = pieces._domain(ctx, zone)
-    zone = domain.id if domain else None
+    zone = lookup.zone(ctx, args.get("domain_id", piece.domain_id))
     size = pieces.zone_size(ctx, zone)
     position = pieces._clamp(args.get("position", size), size)
     pieces._shift(ctx, (zone, position, None, +1))

@@ -16,26 +16,14 @@ from planner.models import Domain, Group, Piece
 Row = TypeVar("Row", Piece, Domain, Group, sa.Row)
 
 
-_DOMAINS = sa.select(Domain).where(Domain.workshop_id == sa.bindparam("workshop"))
-
-
-def workshop_domains(ctx: Context) -> list[Domain]:
-    """The workshop's domains (about seven), read in one query once per op or batch, so that
-    `session.get(Domain, …)` finds them in the identity map: a move reads its target and the
-    locks of both zones without another round trip. The list keeps them referenced."""
-    if "domains" not in ctx.cache:
-        ctx.cache["domains"] = ctx.session.scalars(_DOMAINS, {"workshop": ctx.workshop.id}).all()
-    return ctx.cache["domains"]
-
-
-_ZONES = sa.select(Domain.__table__.c["id", "name", "locked"]).where(
+_ZONES = sa.select(Domain.__table__.c["id", "key", "name", "locked"]).where(
     Domain.__table__.c.workshop_id == sa.bindparam("workshop")
 )
 
 
 def zones(ctx: Context) -> dict[int, sa.Row]:
-    """The workshop's domains as plain rows (id, name, locked) by id: what a move or a create
-    checks, without loading them as objects. Read once per op, or once for a run of creates
+    """The workshop's domains as plain rows (id, key, name, locked) by id: what a move or a
+    create checks, without loading them as objects. Read once per op, or once for a run of creates
     (an import): `ctx.run` is emptied before any rule that could change a domain."""
     if "zones" not in ctx.run:
         rows = ctx.session.execute(_ZONES, {"workshop": ctx.workshop.id})
@@ -44,7 +32,7 @@ def zones(ctx: Context) -> dict[int, sa.Row]:
 
 
 def zone(ctx: Context, domain_id: int | None) -> int | None:
-    """The target zone of a move: a domain of this workshop (else `not_found`), or the tray."""
+    """The zone a piece goes to: a domain of this workshop (else `not_found`), or the tray."""
     if domain_id is not None and domain_id not in zones(ctx):
         text = str(NO_DOMAIN)
         raise BoardError("not_found", text, {"domain_id": [text]})
@@ -60,8 +48,6 @@ def owned(ctx: Context, row: Row | None, field: str, message: LazyString) -> Row
 
 
 def _owned(ctx: Context, model: type[Row], row_id: int, field: str, message: LazyString) -> Row:
-    if model is Domain:
-        workshop_domains(ctx)
     return owned(ctx, ctx.session.get(model, row_id), field, message)
 
 

@@ -105,10 +105,6 @@ def _clamp(value: int, top: int) -> int:
     return max(0, min(value, top))
 
 
-def _domain(ctx: Context, domain_id: int | None) -> Domain | None:
-    return None if domain_id is None else lookup.domain(ctx, domain_id)
-
-
 def _check_owner(ctx: Context, piece: Piece) -> None:
     actor = ctx.actor
     if not actor.is_staff and (actor.group_id is None or piece.group_id != actor.group_id):
@@ -144,7 +140,7 @@ def _claim_code(ctx: Context, code: str, generated: bool = False) -> None:
     codes.add(code)
 
 
-def next_code(ctx: Context, domain: Domain | None) -> str:
+def next_code(ctx: Context, domain: Domain | sa.Row | None) -> str:
     """The next free code of a domain's series, e.g. MOB-03 (NEW-01 in the tray)."""
     prefix = "NEW" if domain is None else CODE_PREFIXES.get(domain.key, domain.key[:3].upper())
     prefix = re.sub(r"[^A-Za-z0-9]", "", prefix) or "DZ"
@@ -177,14 +173,13 @@ def _check_staff_fields(ctx: Context, fields: dict[str, Any]) -> None:
 def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any] | Callable[[], dict[str, Any]]:
     fields = dict(args["piece"])
     _check_staff_fields(ctx, fields)
-    domain = _domain(ctx, args.get("domain_id"))
-    domain_id = domain.id if domain else None
+    domain_id = lookup.zone(ctx, args.get("domain_id"))
     facilitation.check_zone(ctx, domain_id)
     if "code" in fields:
         _claim_code(ctx, fields["code"])
         _note_code(ctx, fields["code"])
     else:
-        fields["code"] = next_code(ctx, domain)
+        fields["code"] = next_code(ctx, lookup.zones(ctx).get(domain_id))
         _claim_code(ctx, fields["code"], generated=True)
     sizes = ctx.run.setdefault("sizes", {})
     if domain_id not in sizes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -131,9 +131,8 @@ _PIECES_CACHED = 8
 @dataclass
 class _Kept:
     key: tuple[int, Any]  # (seq, the workshop's created_at)
-    pieces: list[dict[str, Any]]  # dumped, in board order
-    raw: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # by id, as the driver gave
-    dumped: dict[int, dict[str, Any]] = field(default_factory=dict)
+    raw: dict[int, tuple[Any, ...]]  # by id, as the driver gave them
+    dumped: dict[int, dict[str, Any]]  # by id, in board order
 
 
 _pieces_cache: dict[int, _Kept] = {}
@@ -156,7 +155,7 @@ def _pieces(workshop: Workshop) -> tuple[list[dict[str, Any]], _Kept | None]:
     key = _cache_key(workshop)
     kept = _pieces_cache.get(workshop.id)
     if kept is not None and kept.key == key:
-        return [dict(piece) for piece in kept.pieces], None
+        return [dict(piece) for piece in kept.dumped.values()], None
     params = {"workshop": workshop.id}
     raw = {row[0]: tuple(row) for row in db.session.execute(_RAW_PIECES, params)}
     dumped: dict[int, dict[str, Any]] = {}
@@ -170,9 +169,8 @@ def _pieces(workshop: Workshop) -> tuple[list[dict[str, Any]], _Kept | None]:
             rows = db.session.execute(_PIECES_BY_ID, {"ids": changed[start : start + 500]})
             dumped.update((row[0], dump_piece.row(row)) for row in rows)
     # a piece changed between the two reads: the seq moved too, and this read is not kept
-    order = [dumped[piece_id] for piece_id in raw if piece_id in dumped]
-    fresh = _Kept(key, order, raw, dumped)
-    return [dict(piece) for piece in order], fresh
+    fresh = _Kept(key, raw, {piece_id: dumped[piece_id] for piece_id in raw if piece_id in dumped})
+    return [dict(piece) for piece in fresh.dumped.values()], fresh
 
 
 def _read(
