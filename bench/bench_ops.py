@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from common import machine, percentile, piece_fields, write_result
+from common import DB_DIR, machine, percentile, piece_fields, write_result
 
 
 def measure(moves: int, pieces: int, profile: bool) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def measure(moves: int, pieces: int, profile: bool) -> dict[str, Any]:
     from planner.realtime import submit
     from planner.server import tune_gc
 
-    tmp = Path(tempfile.mkdtemp(prefix="planner-bench-"))
+    tmp = Path(tempfile.mkdtemp(prefix="planner-bench-", dir=DB_DIR))
     app = create_app(
         {"TESTING": True, "INSTANCE_PATH": tmp, "SQLALCHEMY_DATABASE_URI": database_url(None, tmp)}
     )

@@ -39,7 +39,7 @@ def add_comment(ctx: Context, piece: Piece, text: str, parent_id: int | None) ->
             raise BoardError("not_found", msg, {"parent_id": [msg]})
     actor = ctx.actor
     comment = Comment(
-        workshop_id=ctx.workshop.id,
+        workshop_id=ctx.workshop_id,
         piece_id=piece.id,
         parent_id=parent_id,
         participant_id=None if actor.is_staff else actor.id,
@@ -58,7 +58,7 @@ def comment_add(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     if piece.inbox_state is not None and not ctx.actor.is_staff:
         raise BoardError("not_found", _("No such piece."))
     comment = add_comment(ctx, piece, args["text"], args.get("parent_id"))
-    names = group_names(ctx.session, ctx.workshop.id)
+    names = group_names(ctx.session, ctx.workshop_id)
     return {
         "comment": dump(comment, names),
         "piece_id": piece.id,
@@ -79,7 +79,7 @@ def delete_comment(ctx: Context, comment: Comment) -> dict[str, Any]:
 @op("comment.delete", CommentDeleteOp(), "comment")
 def comment_delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     comment = ctx.session.get(Comment, args["comment_id"])
-    if comment is None or comment.workshop_id != ctx.workshop.id:
+    if comment is None or comment.workshop_id != ctx.workshop_id:
         msg = _("No such comment.")
         raise BoardError("not_found", msg, {"comment_id": [msg]})
     actor = ctx.actor

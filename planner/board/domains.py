@@ -34,7 +34,7 @@ domain_schema = DomainSchema()
 def _domains(ctx: Context) -> list[Domain]:
     return list(
         ctx.session.scalars(
-            sa.select(Domain).where(Domain.workshop_id == ctx.workshop.id).order_by(Domain.position)
+            sa.select(Domain).where(Domain.workshop_id == ctx.workshop_id).order_by(Domain.position)
         )
     )
 
@@ -62,7 +62,7 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     name = fields["name"].strip()
     position = max(0, min(args.get("position", len(domains)), len(domains)))
     domain = Domain(
-        workshop_id=ctx.workshop.id,
+        workshop_id=ctx.workshop_id,
         key=_key_for(name, {d.key for d in domains}),
         name=name,
         color=fields.get("color") or DOMAIN_COLORS[len(domains) % len(DOMAIN_COLORS)],
@@ -100,7 +100,7 @@ def delete(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     pieces = list(
         ctx.session.scalars(
             sa.select(Piece)
-            .where(Piece.workshop_id == ctx.workshop.id, Piece.domain_id == domain.id)
+            .where(Piece.workshop_id == ctx.workshop_id, Piece.domain_id == domain.id)
             .order_by(Piece.position)
         )
     )

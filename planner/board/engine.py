@@ -54,7 +54,7 @@ def _op_id(payload: Any) -> str | None:
     return op_id if isinstance(op_id, str) else None
 
 
-def _check_rights(spec: OpSpec, workshop: Workshop, actor: Actor) -> None:
+def _check_rights(spec: OpSpec, workshop: sa.Row, actor: Actor) -> None:
     """Role, phase and lock come before the fields: a forbidden op is refused whatever it holds."""
     if actor.is_staff:
         return
@@ -68,7 +68,7 @@ def _check_rights(spec: OpSpec, workshop: Workshop, actor: Actor) -> None:
 
 
 def _prepare(
-    workshop: Workshop, actor: Actor, payload: Any, stored: dict[str, Event]
+    workshop: sa.Row, actor: Actor, payload: Any, stored: dict[str, Event]
 ) -> Applied | tuple[OpSpec, dict]:
     """A repeat is answered as before, whatever it holds; else rights, then fields."""
     if (op_id := _op_id(payload)) is not None and (done := stored.get(op_id)) is not None:
@@ -122,39 +122,38 @@ def apply_batch(
 @functools.cache
 def _opening(single: bool, participant: bool) -> sa.Select:
     """Built once per shape (building a statement costs more than SQLite takes to run it)."""
-    query = (
-        sa.select(Workshop)
-        .where(Workshop.id == sa.bindparam("workshop"))
-        .with_for_update(of=Workshop)
-    )
+    table = Workshop.__table__
+    query = sa.select(table).where(table.c.id == sa.bindparam("workshop")).with_for_update(of=table)
     if single:  # the one op of the live path: is its op_id stored?
         stored = sa.select(Event.id).where(
             Event.workshop_id == sa.bindparam("workshop"), Event.op_id == sa.bindparam("op_id")
         )
-        query = query.add_columns(stored.scalar_subquery())
+        query = query.add_columns(stored.scalar_subquery().label("op_stored"))
     if participant:  # removed by the facilitator?
         removed = sa.select(Participant.removed_at).where(Participant.id == sa.bindparam("actor"))
-        query = query.add_columns(removed.scalar_subquery())
+        query = query.add_columns(removed.scalar_subquery().label("actor_removed"))
     return query
 
 
-def _open(workshop_id: int, actor: Actor, payloads: list[Any]) -> tuple[Workshop, dict[str, Event]]:
+def _open(workshop_id: int, actor: Actor, payloads: list[Any]) -> tuple[sa.Row, dict[str, Event]]:
     """Lock the workshop's row and find what was applied before; for a live op in one
-    statement: the workshop, whether its op_id is stored, whether the participant was removed."""
+    statement: the workshop's row (a row, not an object: rules that change the workshop load
+    it), whether its op_id is stored, whether the participant was removed."""
     op_ids = [op_id for payload in payloads if (op_id := _op_id(payload)) is not None]
     single = len(op_ids) == 1
     params = {"workshop": workshop_id, "op_id": op_ids[0] if single else None, "actor": actor.id}
-    row = db.session.execute(_opening(single, not actor.is_staff), params).one_or_none()
+    query = _opening(single, not actor.is_staff)
+    row = db.session.connection().execute(query, params).one_or_none()
     if row is None:
         raise BoardError("not_found", _("No such workshop."))
-    workshop, *found = row
+    found = row._mapping
     stored = {}
-    if not single or found.pop(0) is not None:
+    if not single or found["op_stored"] is not None:
         stored = _stored(workshop_id, op_ids)
-    if found and found[0] is not None and len(stored) < len(payloads):
+    if found.get("actor_removed") is not None and len(stored) < len(payloads):
         # a removed participant cannot act, even on a socket still open; a repeat is answered
         raise BoardError("unauthorized", _("You were removed from this workshop."))
-    return workshop, stored
+    return row, stored
 
 
 # Rules that read neither the event log nor the workshop's seq. In a batch (an import of 2 000
@@ -172,7 +171,7 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
     results: list[Applied | dict[str, Any]] = []  # new events are dumped once committed
     cache: dict[Any, Any] = {}
     run: dict[str, Any] = {}
-    seq = workshop.seq
+    seq = written = workshop.seq
     deferred: list[dict[str, Any]] = []  # events of piece.create ops (see _DEFERRED)
     for item in prepared:
         if isinstance(item, Applied):
@@ -180,10 +179,10 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
             continue
         spec, args = item
         if spec.type not in _DEFERRED:
-            _set_seq(workshop, seq)  # this rule sees the log and the seq as they are so far
+            written = _set_seq(workshop_id, written, seq)  # the rule sees the log so far
             _insert_events(deferred)
             run.clear()
-        data = spec.rule(Context(session, workshop, actor, cache, run), args)
+        data = spec.rule(Context(session, workshop_id, actor, cache, run), args)
         seq += 1
         event = {
             "workshop_id": workshop_id,
@@ -196,10 +195,10 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
         }
         deferred.append(event)
         if spec.type not in _DEFERRED:
-            _set_seq(workshop, seq)
+            written = _set_seq(workshop_id, written, seq)
             _insert_events(deferred)
         results.append(event)
-    _set_seq(workshop, seq)
+    _set_seq(workshop_id, written, seq)
     _insert_events(deferred)
     session.info[durability.DEFERRED] = True  # apply_batch waits for the disk, not the commit
     try:
@@ -230,10 +229,15 @@ _INSERT_EVENT = sa.insert(Event.__table__)
 _SET_SEQ = sa.update(Workshop.__table__).where(Workshop.__table__.c.id == sa.bindparam("ws"))
 
 
-def _set_seq(workshop: Workshop, seq: int) -> None:
-    if workshop.seq != seq:
-        db.session.connection().execute(_SET_SEQ, {"ws": workshop.id, "seq": seq})
-        so.attributes.set_committed_value(workshop, "seq", seq)
+def _set_seq(workshop_id: int, written: int, seq: int) -> int:
+    """Store the workshop's seq if it moved (`written` is the stored one); a workshop object
+    a rule loaded is kept in step. The seq now stored."""
+    if written != seq:
+        db.session.connection().execute(_SET_SEQ, {"ws": workshop_id, "seq": seq})
+        loaded = db.session.identity_map.get(so.util.identity_key(Workshop, workshop_id))
+        if loaded is not None:
+            so.attributes.set_committed_value(loaded, "seq", seq)
+    return seq
 
 
 def _insert_events(events: list[dict[str, Any]]) -> None:

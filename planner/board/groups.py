@@ -21,10 +21,10 @@ _group_schema = GroupSchema()
 def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     fields = args["group"]
     count = ctx.session.scalar(
-        sa.select(sa.func.count()).select_from(Group).where(Group.workshop_id == ctx.workshop.id)
+        sa.select(sa.func.count()).select_from(Group).where(Group.workshop_id == ctx.workshop_id)
     )
     group = Group(
-        workshop_id=ctx.workshop.id,
+        workshop_id=ctx.workshop_id,
         name=fields["name"].strip(),
         color=fields.get("color") or GROUP_COLORS[count % len(GROUP_COLORS)],
     )

@@ -80,7 +80,7 @@ def _check_safe(target: Event, log: list[Event]) -> None:
 
 def _domain_exists(ctx: Context, domain_id: int | None) -> bool:
     domain = None if domain_id is None else ctx.session.get(Domain, domain_id)
-    return domain is not None and domain.workshop_id == ctx.workshop.id
+    return domain is not None and domain.workshop_id == ctx.workshop_id
 
 
 def _restore_piece(ctx: Context, fields: dict[str, Any], where: dict[str, Any]) -> dict:
@@ -94,7 +94,7 @@ def _restore_piece(ctx: Context, fields: dict[str, Any], where: dict[str, Any]) 
     pieces._shift(ctx, (zone, position, None, +1))
     piece = Piece(
         id=fields["id"],
-        workshop_id=ctx.workshop.id,
+        workshop_id=ctx.workshop_id,
         domain_id=zone,
         position=position,
         group_id=fields.get("group_id"),
@@ -148,7 +148,7 @@ def _undo(ctx: Context, target: Event, log: list[Event]) -> dict[str, Any]:
 @op("undo", BareOp(), phases.UNDO)
 def undo(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     """Undo the sender's own last change that can be undone and is not undone yet."""
-    log = _log(ctx.workshop.id)
+    log = _log(ctx.workshop_id)
     undone = _undone(log)
     target = next(
         (
@@ -173,7 +173,7 @@ def undo(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 @op("revert", RevertOp(), None, blocked_by_lock=False)
 def revert(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     """Staff revert any change by its seq."""
-    log = _log(ctx.workshop.id)
+    log = _log(ctx.workshop_id)
     target = next((e for e in log if e.seq == args["seq"]), None)
     if target is None:
         msg = _("No such event.")

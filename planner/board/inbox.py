@@ -31,7 +31,7 @@ def propose(ctx: Context, piece: Piece, position: int) -> dict[str, Any]:
 
 def _proposal(ctx: Context, piece_id: int) -> Piece:
     piece = ctx.session.get(Piece, piece_id)
-    if piece is None or piece.workshop_id != ctx.workshop.id or piece.inbox_state is None:
+    if piece is None or piece.workshop_id != ctx.workshop_id or piece.inbox_state is None:
         msg = _("No such proposal in the inbox.")
         raise BoardError("not_found", msg, {"piece_id": [msg]})
     return piece

@@ -26,7 +26,7 @@ def zones(ctx: Context) -> dict[int, sa.Row]:
     create checks, without loading them as objects. Read once per op, or once for a run of creates
     (an import): `ctx.run` is emptied before any rule that could change a domain."""
     if "zones" not in ctx.run:
-        rows = ctx.session.execute(_ZONES, {"workshop": ctx.workshop.id})
+        rows = ctx.execute(_ZONES, {"workshop": ctx.workshop_id})
         ctx.run["zones"] = {row.id: row for row in rows}
     return ctx.run["zones"]
 
@@ -41,7 +41,7 @@ def zone(ctx: Context, domain_id: int | None) -> int | None:
 
 def owned(ctx: Context, row: Row | None, field: str, message: LazyString) -> Row:
     """The row if it belongs to this workshop, else `not_found` naming the field."""
-    if row is None or row.workshop_id != ctx.workshop.id:
+    if row is None or row.workshop_id != ctx.workshop_id:
         text = str(message)  # translated only when refused
         raise BoardError("not_found", text, {field: [text]})
     return row

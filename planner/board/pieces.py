@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from planner.board import facilitation, inbox, lookup
@@ -34,7 +33,9 @@ _SERIES = re.compile(r"([A-Za-z0-9]+)-(\d+)")
 
 # The statements of the live path are built once per shape, with bound parameters: building a
 # SQLAlchemy statement costs more than SQLite takes to run it.
-_OTHER = so.aliased(Piece, name="zone_piece")  # never correlated with an enclosing query's Piece
+# A Core alias: an ORM one puts every count through the ORM's compile path (and autoflush).
+# Never correlated with an enclosing query's piece.
+_OTHER = Piece.__table__.alias("zone_piece").c
 
 
 def _zone_where(entity: Any, tray: bool, suffix: str = "") -> sa.ColumnElement[bool]:
@@ -48,7 +49,7 @@ def _zone_where(entity: Any, tray: bool, suffix: str = "") -> sa.ColumnElement[b
 
 @functools.cache
 def _size_query(tray: bool) -> sa.Select[tuple[int]]:
-    return sa.select(sa.func.count()).select_from(_OTHER).where(_zone_where(_OTHER, tray))
+    return sa.select(sa.func.count()).where(_zone_where(_OTHER, tray))
 
 
 @functools.cache
@@ -59,10 +60,11 @@ def _piece_query(tray: bool) -> sa.Select:
 
 
 def _zone_params(ctx: Context, domain_id: int | None) -> dict[str, Any]:
-    return {"workshop": ctx.workshop.id, "zone": domain_id}
+    return {"workshop": ctx.workshop_id, "zone": domain_id}
 
 
 def zone_size(ctx: Context, domain_id: int | None) -> int:
+    ctx.session.flush()  # count what the rule changed so far, too
     return ctx.session.scalar(_size_query(domain_id is None), _zone_params(ctx, domain_id))
 
 
@@ -94,11 +96,11 @@ def _shift_statement(shape: tuple[tuple[bool, bool], ...]) -> sa.Update:
 
 def _shift(ctx: Context, *spans: Span) -> None:
     """Add delta to the positions from..to of each zone, in one UPDATE whatever their number."""
-    params: dict[str, Any] = {"workshop": ctx.workshop.id}
+    params: dict[str, Any] = {"workshop": ctx.workshop_id}
     for i, (zone, lo, hi, delta) in enumerate(spans):
         params |= {f"zone_{i}": zone, f"lo_{i}": lo, f"hi_{i}": hi, f"d_{i}": delta}
     shape = tuple((zone is None, hi is None) for zone, _lo, hi, _delta in spans)
-    ctx.session.execute(_shift_statement(shape), params)
+    ctx.execute(_shift_statement(shape), params)
 
 
 def _clamp(value: int, top: int) -> int:
@@ -113,7 +115,7 @@ def _check_owner(ctx: Context, piece: Piece) -> None:
 
 def _check_code_free(ctx: Context, code: str, piece_id: int | None = None) -> None:
     clash = ctx.session.scalar(
-        sa.select(Piece.id).where(Piece.workshop_id == ctx.workshop.id, Piece.code == code)
+        sa.select(Piece.id).where(Piece.workshop_id == ctx.workshop_id, Piece.code == code)
     )
     if clash is not None and clash != piece_id:
         raise _code_in_use(code)
@@ -129,7 +131,7 @@ def _claim_code(ctx: Context, code: str, generated: bool = False) -> None:
     codes are read once into a set instead of one query per row."""
     codes = ctx.run.get("codes")
     if codes is None and "sizes" in ctx.run:  # an earlier create of this run noted zone sizes
-        query = sa.select(Piece.code).where(Piece.workshop_id == ctx.workshop.id)
+        query = sa.select(Piece.code).where(Piece.workshop_id == ctx.workshop_id)
         codes = ctx.run["codes"] = set(ctx.session.scalars(query))
     if codes is None:
         if not generated:
@@ -148,7 +150,7 @@ def next_code(ctx: Context, domain: Domain | sa.Row | None) -> str:
     if key not in ctx.cache:  # once per batch: an import of 2 000 rows scans the series once
         codes = ctx.session.scalars(
             sa.select(Piece.code).where(
-                Piece.workshop_id == ctx.workshop.id, Piece.code.like(f"{prefix}-%")
+                Piece.workshop_id == ctx.workshop_id, Piece.code.like(f"{prefix}-%")
             )
         )
         numbers = [int(m.group(2)) for c in codes if (m := _SERIES.fullmatch(c))]
@@ -189,7 +191,7 @@ def create(ctx: Context, args: dict[str, Any]) -> dict[str, Any] | Callable[[], 
     if position < size:  # appending (the common case, and every import) shifts nothing
         _shift(ctx, (domain_id, position, None, +1))
     piece = Piece(
-        workshop_id=ctx.workshop.id,
+        workshop_id=ctx.workshop_id,
         domain_id=domain_id,
         position=position,
         group_id=None if ctx.actor.is_staff else ctx.actor.group_id,
@@ -244,7 +246,7 @@ def _place(ctx: Context, piece: sa.Row, zone: int | None, position: int) -> dict
         "version": piece.version + 1,
         "updated_at": utcnow(),
     }
-    ctx.session.execute(_PLACE, {"piece": piece.id, **values})
+    ctx.execute(_PLACE, {"piece": piece.id, **values})
     return dump_piece.mapping({**piece._mapping, **values})
 
 
@@ -252,7 +254,7 @@ def _piece_and_zone_size(ctx: Context, piece_id: int, zone: int | None) -> sa.Ro
     """The piece's row, with how many pieces the target zone holds (`zone_size`), in one
     statement: the live path's hottest, and rows cost less than objects."""
     params = {**_zone_params(ctx, zone), "piece": piece_id}
-    row = ctx.session.execute(_piece_query(zone is None), params).one_or_none()
+    row = ctx.execute(_piece_query(zone is None), params).one_or_none()
     return lookup.owned(ctx, row, "piece_id", lookup.NO_PIECE)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from marshmallow import Schema
 
@@ -16,13 +17,26 @@ from planner.models import Workshop
 @dataclass
 class Context:
     session: so.Session
-    workshop: Workshop
+    workshop_id: int
     actor: Actor
     # Shared by the ops of one batch (an import of 2 000 rows): e.g. domains looked up once.
     cache: dict[Any, Any] = field(default_factory=dict)
     # Shared by a run of consecutive piece.create ops (zone sizes, the codes in use); the
     # engine empties it before any other rule, which may change them.
     run: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def workshop(self) -> Workshop:
+        """The workshop as an object, loaded when a rule first needs it (the engine locked and
+        read its row; a move needs nothing more than its id)."""
+        return self.session.get(Workshop, self.workshop_id)
+
+    def execute(self, statement: sa.Executable, params: dict[str, Any]) -> sa.CursorResult:
+        """A Core statement on the transaction's connection, after flushing what the rules
+        added as objects (as `session.execute` would): the live path's statements skip the
+        session's per-statement work."""
+        self.session.flush()
+        return self.session.connection().execute(statement, params)
 
 
 # The event's data; a rule in engine._DEFERRED may return it as a function called after a flush.

@@ -43,9 +43,9 @@ def new_join_code(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 @op("partners.set", PartnersSetOp(), None, blocked_by_lock=False)
 def set_partners(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     """Replace the partner list (pieces keep the names they already name)."""
-    ctx.session.execute(sa.delete(Partner).where(Partner.workshop_id == ctx.workshop.id))
+    ctx.session.execute(sa.delete(Partner).where(Partner.workshop_id == ctx.workshop_id))
     rows = [
-        Partner(workshop_id=ctx.workshop.id, name=name.strip(), position=position)
+        Partner(workshop_id=ctx.workshop_id, name=name.strip(), position=position)
         for position, name in enumerate(args["partners"])
     ]
     ctx.session.add_all(rows)
@@ -57,7 +57,7 @@ def set_partners(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
 def remove_participant(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     """The participant's token stops working at once; their pieces stay with their group."""
     person = ctx.session.get(Participant, args["participant_id"])
-    if person is None or person.workshop_id != ctx.workshop.id or person.removed_at is not None:
+    if person is None or person.workshop_id != ctx.workshop_id or person.removed_at is not None:
         msg = _("No such participant.")
         raise BoardError("not_found", msg, {"participant_id": [msg]})
     person.removed_at = utcnow()

@@ -180,7 +180,7 @@ def vote_remove(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     vote = ctx.session.scalar(
         sa.select(Vote)
         .where(
-            Vote.workshop_id == ctx.workshop.id,
+            Vote.workshop_id == ctx.workshop_id,
             Vote.round == ctx.workshop.voting["round"],
             Vote.piece_id == piece.id,
             Vote.participant_id == ctx.actor.id,

@@ -167,3 +167,15 @@ def test_a_code_used_twice_in_one_batch_is_refused_and_nothing_is_stored(room: R
     assert refused.value.code == "conflict" and "X-1" in refused.value.message
     assert refused.value.fields == {"code": [refused.value.message]}
     assert room.snapshot()["seq"] == seq and room.snapshot()["pieces"] == []
+
+
+def test_creates_put_on_top_of_a_zone_in_one_batch_stack_in_order(room: Room):
+    """Each create shifts the zone, pieces made earlier in the same batch (not yet flushed)
+    included: a hypothesis example once found them left behind (the last on top, the others
+    sharing a position)."""
+    zone = room.domains[0]["id"]
+    first = room.create(domain_id=zone)["id"]
+    on_top = {"type": "piece.create", "domain_id": zone, "position": 0}
+    batch = [{"op_id": op_id(), "piece": {"title": f"Nowa {n}"}, **on_top} for n in range(3)]
+    made = [r.event["data"]["piece"]["id"] for r in apply_batch(room.id, room.staff, batch)]
+    assert room.zones() == {zone: [*reversed(made), first]}
