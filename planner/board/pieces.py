@@ -54,9 +54,20 @@ def _size_query(tray: bool) -> sa.Select[tuple[int]]:
 
 @functools.cache
 def _piece_query(tray: bool) -> sa.Select:
-    """A piece's row (not an object: a move writes it with Core) and the size of a zone."""
+    """A piece's row (not an object: a move writes it with Core), the size of a zone, and the
+    `locked` flags of the piece's domain and of that zone (NULL: the tray, or no such domain in
+    this workshop) — what a move checks, without reading the workshop's domains."""
+    piece, domain = Piece.__table__.c, Domain.__table__.c
     size = _size_query(tray).scalar_subquery().label("zone_size")
-    return sa.select(Piece.__table__, size).where(Piece.__table__.c.id == sa.bindparam("piece"))
+    from_locked = sa.select(domain.locked).where(domain.id == piece.domain_id)
+    to_locked = sa.select(domain.locked).where(
+        domain.id == sa.bindparam("zone"), domain.workshop_id == sa.bindparam("workshop")
+    )
+    columns = [from_locked.scalar_subquery().label("from_locked")]
+    columns.append(
+        sa.null().label("to_locked") if tray else to_locked.scalar_subquery().label("to_locked")
+    )
+    return sa.select(Piece.__table__, size, *columns).where(piece.id == sa.bindparam("piece"))
 
 
 def _zone_params(ctx: Context, domain_id: int | None) -> dict[str, Any]:
@@ -251,8 +262,9 @@ def _place(ctx: Context, piece: sa.Row, zone: int | None, position: int) -> dict
 
 
 def _piece_and_zone_size(ctx: Context, piece_id: int, zone: int | None) -> sa.Row:
-    """The piece's row, with how many pieces the target zone holds (`zone_size`), in one
-    statement: the live path's hottest, and rows cost less than objects."""
+    """The piece's row, with how many pieces the target zone holds (`zone_size`) and whether
+    either zone is locked, in one statement: the live path's hottest, and rows cost less than
+    objects."""
     params = {**_zone_params(ctx, zone), "piece": piece_id}
     row = ctx.execute(_piece_query(zone is None), params).one_or_none()
     return lookup.owned(ctx, row, "piece_id", lookup.NO_PIECE)
@@ -262,11 +274,14 @@ def _piece_and_zone_size(ctx: Context, piece_id: int, zone: int | None) -> sa.Ro
 def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     piece = _piece_and_zone_size(ctx, args["piece_id"], args["domain_id"])
     size = piece.zone_size
-    to_zone = lookup.zone(ctx, args["domain_id"])
+    to_zone = args["domain_id"]
+    if to_zone is not None and piece.to_locked is None:
+        lookup.zone(ctx, to_zone)  # refuses it: not a domain of this workshop
     if piece.inbox_state is not None:
         raise BoardError("conflict", _("This proposal waits in the facilitator's inbox."))
     facilitation.check_piece(ctx, piece)
-    facilitation.check_zone(ctx, piece.domain_id, to_zone)
+    if piece.from_locked or piece.to_locked:  # the row says whether; the check says which
+        facilitation.check_zone(ctx, piece.domain_id, to_zone)
     # Two people dropping the same piece: the later drop, made from a stale view, loses.
     if "version" in args and args["version"] != piece.version:
         raise BoardError(
