@@ -60,14 +60,18 @@ def _piece_query(tray: bool) -> sa.Select:
     piece, domain = Piece.__table__.c, Domain.__table__.c
     size = _size_query(tray).scalar_subquery().label("zone_size")
     from_locked = sa.select(domain.locked).where(domain.id == piece.domain_id)
-    to_locked = sa.select(domain.locked).where(
-        domain.id == sa.bindparam("zone"), domain.workshop_id == sa.bindparam("workshop")
-    )
-    columns = [from_locked.scalar_subquery().label("from_locked")]
-    columns.append(
-        sa.null().label("to_locked") if tray else to_locked.scalar_subquery().label("to_locked")
-    )
-    return sa.select(Piece.__table__, size, *columns).where(piece.id == sa.bindparam("piece"))
+    to_locked: Any = sa.null()
+    if not tray:
+        to_locked = sa.select(domain.locked).where(
+            domain.id == sa.bindparam("zone"), domain.workshop_id == sa.bindparam("workshop")
+        )
+        to_locked = to_locked.scalar_subquery()
+    return sa.select(
+        Piece.__table__,
+        size,
+        from_locked.scalar_subquery().label("from_locked"),
+        to_locked.label("to_locked"),
+    ).where(piece.id == sa.bindparam("piece"))
 
 
 def _zone_params(ctx: Context, domain_id: int | None) -> dict[str, Any]:
@@ -75,8 +79,7 @@ def _zone_params(ctx: Context, domain_id: int | None) -> dict[str, Any]:
 
 
 def zone_size(ctx: Context, domain_id: int | None) -> int:
-    ctx.session.flush()  # count what the rule changed so far, too
-    return ctx.session.scalar(_size_query(domain_id is None), _zone_params(ctx, domain_id))
+    return ctx.execute(_size_query(domain_id is None), _zone_params(ctx, domain_id)).scalar_one()
 
 
 Span = tuple[int | None, int, int | None, int]  # zone, from, to (inclusive; None = the end), delta
