@@ -2,10 +2,11 @@
 
     python bench/bare_server.py PORT [eventlet|gevent]
 
-Same async mode, same listening socket (TCP_NODELAY, backlog) and the same garbage-collector
-tuning as planner/server.py, the same `op` → ack and `event` → room shape as our protocol; but no
-authentication, validation, database or event log: the `op` handler numbers the move, broadcasts
-it to everyone and acknowledges it.
+Same async mode, same listening socket (TCP_NODELAY, backlog), the same garbage-collector
+tuning as planner/server.py, the same rule for the Socket.IO path as planner/__init__.py, and the
+same `op` → ack and `event` → room shape as our protocol; but no authentication, validation,
+database or event log: the `op` handler numbers the move, broadcasts it to everyone and
+acknowledges it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ ACTOR = {"id": 1, "name": "bench", "group_id": None, "role": "participant"}
 @app.get("/healthz")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+def handshake_path() -> tuple[str, int]:
+    """As in our app (planner.realtime.handshake_path): each event's request context matches a
+    rule instead of keeping a NotFound, a reference cycle for the garbage collector."""
+    return "", 404
+
+
+for websocket in (False, True):
+    app.add_url_rule("/socket.io/", "socket_io", handshake_path, websocket=websocket)
 
 
 @socketio.on("connect")

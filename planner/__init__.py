@@ -96,13 +96,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SOCKET_OPS_BURST"], app.config["SOCKET_OPS_SECONDS"]
     )
 
-    from planner import api, cli, pages_transfer, realtime, views  # noqa: F401  (registers socket handlers)
+    # importing realtime registers the socket handlers
+    from planner import api, cli, pages_transfer, realtime, views
 
     app.cli.add_command(cli.translations)
     app.url_map.converters["int"] = IdConverter
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(pages_transfer.bp)
+    # The handshake's path, for polling and for websocket requests (also without its slash, as
+    # Flask-SocketIO's test client asks it).
+    for websocket in (False, True):
+        app.add_url_rule(
+            "/socket.io/",
+            "socket_io",
+            realtime.handshake_path,
+            strict_slashes=False,
+            websocket=websocket,
+        )
     app.after_request(_security_headers)
     # The language is cached on `g`; a request inside an app context that is already open
     # (tests, CLI) must still choose its own.
