@@ -3,8 +3,9 @@
     .venv/bin/python bench/bench_fanout.py --clients 200 --rate 50 --seconds 60 [--capacity]
 
 Runs the same load against our server (run.py, SQLite) and the bare re-broadcast server
-(bench/bare_server.py) on the same async mode, one after the other, and reports every figure of
-ours as a ratio to the bare one. Writes bench/results/fanout-<clients>x<rate>.json.
+(bench/bare_server.py) on the same async mode, one after the other (in alternating rounds with
+--rounds), and reports every figure of ours as a ratio to the bare one. Writes
+bench/results/fanout-<clients>x<rate>.json.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import array
 import multiprocessing
+import statistics
 import time
 from typing import Any
 
@@ -131,28 +133,30 @@ def passes(phase: dict[str, Any]) -> bool:
 
 
 def capacity(
-    fleet: Fleet, probe: Probe, rates: list[float], seconds: float
+    fleet: Fleet, probe: Probe, rates: list[float], seconds: float, refine: int = 2
 ) -> tuple[float, list[dict]]:
-    """The highest rate of the ladder (refined once between the last pass and the first fail)
-    that keeps p99 under 250 ms with nothing lost."""
+    """The highest rate of the ladder that keeps p99 under 250 ms with nothing lost, refined by
+    `refine` halvings of the gap between the last pass and the first failure."""
     steps, best, failed_at = [], 0.0, None
+
+    def step(rate: float) -> bool:
+        result = fleet.phase(probe, rate, seconds)
+        steps.append(result)
+        p99, lost = result["p99_ms"], result["lost"]
+        print(f"    capacity step {rate:>5.0f}/s: p99 {p99:.0f} ms, lost {lost}")
+        return passes(result)
+
     for rate in rates:
-        step = fleet.phase(probe, rate, seconds)
-        steps.append(step)
-        print(f"    capacity step {rate:>5.0f}/s: p99 {step['p99_ms']:.0f} ms, lost {step['lost']}")
-        if not passes(step):
+        if not step(rate):
             failed_at = rate
             break
         best = rate
-    if failed_at is not None and best:
+    for _ in range(refine if failed_at is not None and best else 0):
         middle = (best + failed_at) / 2
-        step = fleet.phase(probe, middle, seconds)
-        steps.append(step)
-        print(
-            f"    capacity step {middle:>5.0f}/s: p99 {step['p99_ms']:.0f} ms, lost {step['lost']}"
-        )
-        if passes(step):
+        if step(middle):
             best = middle
+        else:
+            failed_at = middle
     return best, steps
 
 
@@ -208,26 +212,71 @@ def scenario(
         server.stop()
 
 
+# Counts add up over rounds ("nothing lost" must hold in each); every other figure is the
+# median of the rounds.
+_SUMMED = ("sent", "acked_ok", "refused", "expected", "received", "seq_gaps", "lost")
+
+
+def _median_load(loads: list[dict[str, Any]]) -> dict[str, Any]:
+    merged = dict(loads[0])
+    for key, value in loads[0].items():
+        if key in _SUMMED:
+            merged[key] = sum(load[key] for load in loads)
+        elif isinstance(value, int | float) and key not in ("rate", "clients", "movers"):
+            merged[key] = statistics.median(load[key] for load in loads)
+    merged["seconds"] = sum(load["seconds"] for load in loads)
+    return merged
+
+
+_RATIO_KEYS = ("p50_ms", "p95_ms", "p99_ms", "max_ms", "server_cpu_cores", "acked_per_s")
+
+
+def _ratios(ours: dict[str, Any], bare: dict[str, Any]) -> dict[str, float]:
+    return {k: ours[k] / bare[k] if bare[k] else float("nan") for k in _RATIO_KEYS}
+
+
 def compare(
-    clients: int, movers: int, rate: float, seconds: float, **kwargs: Any
+    clients: int, movers: int, rate: float, seconds: float, rounds: int = 1, **kwargs: Any
 ) -> dict[str, Any]:
-    """The same load on the bare server, then ours; ratios ours / bare."""
-    out: dict[str, Any] = {"clients": clients, "movers": movers, "rate": rate, "seconds": seconds}
-    for kind in ("bare", "ours"):
-        print(f"  {kind}: {clients} clients, {movers} movers, {rate:g} moves/s, {seconds:g} s")
-        out[kind] = scenario(kind, clients, movers, rate, seconds, **kwargs)
-        if "load" in out[kind]:
-            load = out[kind]["load"]
+    """The same load on the bare server and ours, in alternating rounds (bare, ours, ours,
+    bare, …): single runs of one server differ by up to ±20 % in CPU on these machines, and the
+    machine's speed drifts; alternating puts the drift on both. A load's figures are the median
+    of its rounds (counts: the sum), the ratios ours / bare are of those medians, and each
+    round's own ratios are kept. The capacity ladder runs in the first round only."""
+    out: dict[str, Any] = {
+        "clients": clients,
+        "movers": movers,
+        "rate": rate,
+        "seconds": seconds,
+        "rounds": rounds,
+    }
+    runs: dict[str, list[dict[str, Any]]] = {"bare": [], "ours": []}
+    for n in range(rounds):
+        once = kwargs if n == 0 else {**kwargs, "capacity_rates": None}
+        for kind in ("bare", "ours") if n % 2 == 0 else ("ours", "bare"):
             print(
-                f"    p50 {load['p50_ms']:.1f} p99 {load['p99_ms']:.1f} max {load['max_ms']:.0f} ms"
-                f", lost {load['lost']}, server CPU {load['server_cpu_cores']:.2f}, "
-                f"generator CPU {load['generator_cpu_cores']:.2f}"
+                f"  {kind}: {clients} clients, {movers} movers, {rate:g} moves/s, {seconds:g} s"
+                f" (round {n + 1} of {rounds})"
             )
+            runs[kind].append(result := scenario(kind, clients, movers, rate, seconds, **once))
+            if "load" in result:
+                load = result["load"]
+                print(
+                    f"    p50 {load['p50_ms']:.1f} p99 {load['p99_ms']:.1f} "
+                    f"max {load['max_ms']:.0f} ms, lost {load['lost']}, "
+                    f"server CPU {load['server_cpu_cores']:.2f}, "
+                    f"generator CPU {load['generator_cpu_cores']:.2f}"
+                )
+    for kind in ("bare", "ours"):
+        out[kind] = dict(runs[kind][0])  # connections, RSS per client, capacity: the first round
+        if seconds:
+            out[kind]["load_rounds"] = [run["load"] for run in runs[kind]]
+            out[kind]["load"] = _median_load(out[kind]["load_rounds"])
     ratios: dict[str, float] = {}
     if seconds:
-        for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms", "server_cpu_cores", "acked_per_s"):
-            bare = out["bare"]["load"][key]
-            ratios[key] = out["ours"]["load"][key] / bare if bare else float("nan")
+        ratios = _ratios(out["ours"]["load"], out["bare"]["load"])
+        pairs = zip(out["ours"]["load_rounds"], out["bare"]["load_rounds"], strict=True)
+        out["round_ratios"] = [_ratios(ours, bare) for ours, bare in pairs]
     for key in ("rss_per_client_kib", "rss_connected_mib", "capacity_moves_per_s"):
         if key in out["bare"] and out["bare"][key]:
             ratios[key] = out["ours"][key] / out["bare"][key]
@@ -247,19 +296,20 @@ def main() -> None:
     parser.add_argument("--capacity", action="store_true")
     parser.add_argument("--capacity-seconds", type=float, default=15)
     parser.add_argument("--only", choices=("ours", "bare"))
+    parser.add_argument("--rounds", type=int, default=1, help="alternating rounds of the load")
     args = parser.parse_args()
     kwargs: dict[str, Any] = {
         "pieces": args.pieces,
         "procs": args.procs,
         "mode": args.mode,
-        "capacity_rates": [50, 100, 150, 200, 300, 400, 600] if args.capacity else None,
+        "capacity_rates": [50, 100, 150, 200, 300, 400, 600, 800] if args.capacity else None,
         "capacity_seconds": args.capacity_seconds,
     }
     if args.only:
         result = scenario(args.only, args.clients, args.movers, args.rate, args.seconds, **kwargs)
         print({k: v for k, v in result.items() if k != "capacity_steps"})
         return
-    result = compare(args.clients, args.movers, args.rate, args.seconds, **kwargs)
+    result = compare(args.clients, args.movers, args.rate, args.seconds, args.rounds, **kwargs)
     result["machine"] = machine()
     path = write_result(f"fanout-{args.clients}x{args.rate:g}", result)
     print(f"written {path}")
