@@ -3,7 +3,7 @@
     python bench/bare_server.py PORT [eventlet|gevent]
 
 Same async mode, same listening socket (TCP_NODELAY, backlog), the same garbage-collector
-tuning as planner/server.py, the same rule for the Socket.IO path as planner/__init__.py, and the
+tuning as planner/server.py, the same rules for the Socket.IO path as planner/__init__.py, and the
 same `op` → ack and `event` → room shape as our protocol; but no authentication, validation,
 database or event log: the `op` handler numbers the move, broadcasts it to everyone and
 acknowledges it.

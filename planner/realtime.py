@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, request, session
@@ -37,7 +37,7 @@ _drag = DragSchema()
 _participants = ParticipantSchema(many=True)
 
 
-def handshake_path() -> None:
+def handshake_path() -> NoReturn:
     """The Socket.IO path as a Flask rule (`create_app`). Engine.IO's middleware answers it before
     Flask, so this never runs for a request. It is there for the request context Flask-SocketIO
     builds for every socket event from the socket's handshake request: with no rule to match,
