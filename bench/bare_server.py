@@ -3,10 +3,10 @@
     python bench/bare_server.py PORT [eventlet|gevent]
 
 Same async mode, same listening socket (TCP_NODELAY, backlog), the same garbage-collector
-tuning as planner/server.py, the same rules for the Socket.IO path as planner/__init__.py, and the
-same `op` → ack and `event` → room shape as our protocol; but no authentication, validation,
-database or event log: the `op` handler numbers the move, broadcasts it to everyone and
-acknowledges it.
+tuning as planner/server.py, the same rules for the Socket.IO path
+(planner.realtime.route_handshake_path), and the same `op` → ack and `event` → room shape as our
+protocol; but no authentication, validation, database or event log: the `op` handler numbers the
+move, broadcasts it to everyone and acknowledges it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask import Flask  # noqa: E402
 from flask_socketio import SocketIO, join_room  # noqa: E402
 
+from planner.realtime import route_handshake_path  # noqa: E402
 from planner.server import _listener, _serve_wsgi, tune_gc  # noqa: E402
 
 app = Flask(__name__)
@@ -49,14 +50,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def handshake_path() -> tuple[str, int]:
-    """As in our app (planner.realtime.handshake_path): each event's request context matches a
-    rule instead of keeping a NotFound, a reference cycle for the garbage collector."""
-    return "", 404
-
-
-for websocket in (False, True):
-    app.add_url_rule("/socket.io/", "socket_io", handshake_path, websocket=websocket)
+route_handshake_path(app)  # as our app: no NotFound kept in each event's request context
 
 
 @socketio.on("connect")

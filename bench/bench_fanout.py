@@ -214,7 +214,7 @@ def scenario(
 
 # Counts add up over rounds ("nothing lost" must hold in each); every other figure is the
 # median of the rounds.
-_SUMMED = ("sent", "acked_ok", "refused", "expected", "received", "seq_gaps", "lost")
+_SUMMED = ("seconds", "sent", "acked_ok", "refused", "expected", "received", "seq_gaps", "lost")
 
 
 def _median_load(loads: list[dict[str, Any]]) -> dict[str, Any]:
@@ -224,7 +224,6 @@ def _median_load(loads: list[dict[str, Any]]) -> dict[str, Any]:
             merged[key] = sum(load[key] for load in loads)
         elif isinstance(value, int | float) and key not in ("rate", "clients", "movers"):
             merged[key] = statistics.median(load[key] for load in loads)
-    merged["seconds"] = sum(load["seconds"] for load in loads)
     return merged
 
 

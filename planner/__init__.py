@@ -104,16 +104,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(pages_transfer.bp)
-    # The handshake's path, for polling and for websocket requests (also without its slash, as
-    # Flask-SocketIO's test client asks it).
-    for websocket in (False, True):
-        app.add_url_rule(
-            "/socket.io/",
-            "socket_io",
-            realtime.handshake_path,
-            strict_slashes=False,
-            websocket=websocket,
-        )
+    realtime.route_handshake_path(app)
     app.after_request(_security_headers)
     # The language is cached on `g`; a request inside an app context that is already open
     # (tests, CLI) must still choose its own.

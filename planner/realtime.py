@@ -47,6 +47,15 @@ def handshake_path() -> NoReturn:
     abort(404)
 
 
+def route_handshake_path(app: Flask) -> None:
+    """Give `app` the Socket.IO path, for polling and for websocket requests (also without its
+    slash, as Flask-SocketIO's test client asks it); the bare bench server uses it too."""
+    for websocket in (False, True):
+        app.add_url_rule(
+            "/socket.io/", "socket_io", handshake_path, strict_slashes=False, websocket=websocket
+        )
+
+
 def room(workshop_id: int) -> str:
     return f"workshop:{workshop_id}"
 
