@@ -172,13 +172,16 @@ def scenario(
     mode: str = "eventlet",
     capacity_rates: list[float] | None = None,
     capacity_seconds: float = 15,
+    compact: bool = True,
 ) -> dict[str, Any]:
     server = OurServer(mode) if kind == "ours" else BareServer(mode)
     server.start()
     try:
         if isinstance(server, OurServer):
             workshop_id, piece_ids, zones = server.board(pieces)
-            auths = [{"token": token} for token in server.participants(workshop_id, clients)]
+            # as the tablet and projector pages connect: compact move events (docs/protocol.md)
+            tokens = server.participants(workshop_id, clients)
+            auths = [{"token": token, "compact": compact} for token in tokens]
         else:
             piece_ids, zones = list(range(1, pieces + 1)), [None, *range(1, 8)]
             auths = [{} for _ in range(clients)]
@@ -194,6 +197,7 @@ def scenario(
                 "server": kind,
                 "mode": mode,
                 "pieces": pieces,
+                "compact": compact if kind == "ours" else None,
                 "connect_s": fleet.connect_s,
                 "rss_0_clients_mib": rss_idle / 2**20,
                 "rss_connected_mib": rss_connected / 2**20,
@@ -296,6 +300,9 @@ def main() -> None:
     parser.add_argument("--capacity-seconds", type=float, default=15)
     parser.add_argument("--only", choices=("ours", "bare"))
     parser.add_argument("--rounds", type=int, default=1, help="alternating rounds of the load")
+    parser.add_argument(
+        "--full-events", action="store_true", help="ours: move events with the whole piece"
+    )
     args = parser.parse_args()
     kwargs: dict[str, Any] = {
         "pieces": args.pieces,
@@ -303,6 +310,7 @@ def main() -> None:
         "mode": args.mode,
         "capacity_rates": [50, 100, 150, 200, 300, 400, 600, 800] if args.capacity else None,
         "capacity_seconds": args.capacity_seconds,
+        "compact": not args.full_events,
     }
     if args.only:
         result = scenario(args.only, args.clients, args.movers, args.rate, args.seconds, **kwargs)

@@ -144,10 +144,20 @@ class DragSchema(Schema):
     state = fields.String(required=True, validate=validate.OneOf(("start", "end")))
 
 
+class Flag(fields.Boolean):
+    """A JSON true or false, nothing else ("true" and 1 are refused, as "12" is for an id)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class ConnectAuthSchema(Schema):
     token = fields.String(validate=validate.Length(max=200))
     workshop_id = Id()
     since = fields.Integer(strict=True, validate=validate.Range(min=0))
+    compact = Flag()  # live piece.move events without the piece's unchanged fields
 
 
 # --- REST bodies ---------------------------------------------------------------------------

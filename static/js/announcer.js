@@ -42,7 +42,9 @@ export class RemoteAnnouncer {
     const data = ev.data ?? {};
     const who = this._who(ev.actor);
     if (ev.type === "piece.move" && data.from?.domain_id !== data.to?.domain_id) {
-      return t("announce.moved", { who, title: data.piece?.title ?? "", zone: this._zoneName(data.to?.domain_id) });
+      // a live move is compact: its title comes from the board, which has applied it
+      const title = this.state.piece(data.piece?.id)?.title ?? data.piece?.title ?? "";
+      return t("announce.moved", { who, title, zone: this._zoneName(data.to?.domain_id) });
     }
     if (ev.type === "piece.create") return t("announce.created", { who, title: data.piece?.title ?? "" });
     return null;

@@ -156,6 +156,7 @@ export class Connection extends EventTarget {
       this.dispatchEvent(new CustomEvent("dragging", { detail: payload }));
     });
     this.state.addEventListener("change", () => {
+      if (this.state.stale) this.resync();
       this._watchGap();
       this._saveBoardSoon();
     });
@@ -196,6 +197,16 @@ export class Connection extends EventTarget {
       if (answer.snapshot) this.state.load(answer.snapshot);
       else if (answer.events) this.state.receiveMany(answer.events);
       this._watchGap();
+    });
+  }
+
+  /** Replace this copy of the board with a fresh snapshot (a `since` past the head asks one). */
+  resync() {
+    if (!this.socket?.connected || this._resyncing) return;
+    this._resyncing = true;
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("sync", { since: Number.MAX_SAFE_INTEGER }, (err, answer) => {
+      this._resyncing = false;
+      if (!err && answer?.snapshot) this.state.load(answer.snapshot);
     });
   }
 
@@ -270,7 +281,9 @@ export class Connection extends EventTarget {
   }
 
   _auth() {
-    const auth = { workshop_id: this.workshopId };
+    // compact: live moves without the piece's unchanged fields (less than half the bytes on
+    // the room's Wi-Fi); this copy of the board has the rest
+    const auth = { workshop_id: this.workshopId, compact: true };
     if (this.state.loaded) auth.since = this.state.seq;
     return auth;
   }

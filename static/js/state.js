@@ -55,6 +55,7 @@ export class BoardState extends EventTarget {
     this._overlay = new Map();
     this._overlayPieces = new Map();
     this._pendingIds = new Set();
+    this.stale = false; // an event referred to a piece this copy lacks: only a snapshot mends it
     this.me = null; // the viewer ({role, id, group_id}), for what the server would do with our ops
     this.facilitation = facilitationOf({});
     this.clockOffset = 0; // server clock minus this device's clock, in ms
@@ -91,6 +92,7 @@ export class BoardState extends EventTarget {
     for (const key of this._zones.keys()) this._renumber(key);
     this.seq = snapshot.seq ?? 0;
     this.loaded = true;
+    this.stale = false;
     for (const s of [...this._buffer.keys()]) if (s <= this.seq) this._buffer.delete(s);
     const changes = newChanges();
     changes.reset = true;
@@ -322,7 +324,13 @@ export class BoardState extends EventTarget {
         break;
       }
       case "piece.move": {
-        const piece = { ...keptFields(this.pieces.get(data.piece.id)), ...data.piece };
+        // A live move is compact (we connect with `compact: true`): only what a move changes.
+        const old = this.pieces.get(data.piece.id);
+        if (!old && !("title" in data.piece)) {
+          this.stale = true; // a piece this copy lacks: out of step, only a snapshot mends it
+          break;
+        }
+        const piece = { ...old, ...data.piece };
         this._removeAt(data.from, piece.id, changes);
         this.pieces.set(piece.id, piece);
         const to = data.to ?? { domain_id: piece.domain_id, position: piece.position };

@@ -175,3 +175,40 @@ def test_a_change_refused_meanwhile_is_rolled_back_with_the_reason(
     board = live_server.snapshot(workshop["id"])
     assert board["pieces"][0]["domain_id"] is None
     assert tablet.locator(".piece.is-pending").count() == 0
+
+
+# Runs before the page's scripts on every load: the saved board loses the piece titled "Rower".
+DAMAGE_SAVED_BOARD = """
+for (const key of Object.keys(localStorage)) {
+  if (!key.startsWith("planner.board.")) continue;
+  const saved = JSON.parse(localStorage.getItem(key));
+  saved.pieces = saved.pieces.filter((p) => p.title !== "Rower");
+  localStorage.setItem(key, JSON.stringify(saved));
+}
+"""
+
+
+def test_a_compact_move_of_a_piece_the_saved_board_lacks_brings_a_fresh_snapshot(
+    live_server, new_page
+):
+    workshop = live_server.create_workshop("Program prac 2027")
+    live_server.add_group(workshop["id"], "Stół 1")
+    ticket, bike = seed_pieces(live_server, workshop["id"], ["Bilet", "Rower"])
+    mobility = live_server.snapshot(workshop["id"])["domains"][1]["id"]
+    tablet = new_page(**TABLET)
+    join_through_page(tablet, live_server, workshop["code"], "Anna", "Stół 1")
+    wait_piece_at(tablet, bike["id"], "tray", 1)
+    tablet.context.add_init_script(DAMAGE_SAVED_BOARD)
+    tablet.reload()  # the page saves its board as it goes, and the script damages the copy
+    wait_online(tablet)  # caught up with `since`: nothing missed, so the gap stays unseen
+    assert zone_order(tablet, "tray") == [ticket["id"]]
+
+    staff = BoardClient(live_server.url, live_server.staff_token, workshop["id"]).connect()
+    try:
+        ack = staff.op("piece.move", piece_id=bike["id"], domain_id=mobility, position=0)
+        assert ack["ok"], ack
+    finally:
+        staff.close()
+    moved = tablet.locator(f'[data-zone="{mobility}"] > [data-piece-id="{bike["id"]}"]')
+    moved.filter(has_text="Rower").wait_for()  # the whole piece, from the fresh snapshot
+    assert zone_order(tablet, "tray") == [ticket["id"]]

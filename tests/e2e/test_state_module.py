@@ -115,3 +115,48 @@ def test_a_fresh_snapshot_keeps_pending_changes_on_top(live_server, new_page):
     out = page.evaluate(SNAPSHOT_UNDER_PENDING)
     assert out["shown"] == [[1], [2, 3]]
     assert out["rolledBack"] == [[1, 2], [3]]
+
+
+COMPACT_MOVE = """
+async () => {
+  const { BoardState, TRAY } = await import("/static/js/state.js");
+  const s = new BoardState();
+  const whole = { id: 1, code: "MOB-01", title: "Bilet", description: "Jeden bilet",
+                  domain_id: null, position: 0, version: 1, updated_at: "2027-01-01T10:00:00+00:00",
+                  comment_count: 2 };
+  s.load({ domains: [{ id: 10, position: 0 }], seq: 1,
+           pieces: [whole, { ...whole, id: 2, code: "MOB-02", title: "Rower", position: 1 }] });
+  s.receive({ seq: 2, type: "piece.move", data: {
+    piece: { id: 1, domain_id: 10, position: 0, version: 2, updated_at: "2027-01-01T10:01Z" },
+    from: { domain_id: null, position: 0 }, to: { domain_id: 10, position: 0 } } });
+  const moved = { ...s.piece(1) };
+  const zones = [[...s.zoneIds(TRAY)], [...s.zoneIds("10")], s.piece(2).position];
+  const staleBefore = s.stale;
+  s.receive({ seq: 3, type: "piece.move", data: {   // a piece this copy never had
+    piece: { id: 9, domain_id: 10, position: 0, version: 4, updated_at: "2027-01-01T10:02Z" },
+    from: { domain_id: null, position: 5 }, to: { domain_id: 10, position: 0 } } });
+  const zonesAfter = [[...s.zoneIds(TRAY)], [...s.zoneIds("10")], s.seq];
+  return { moved, zones, staleBefore, staleAfter: s.stale, zonesAfter };
+}
+"""
+
+
+def test_a_compact_move_keeps_the_fields_it_leaves_out(live_server, new_page):
+    page = new_page()
+    page.goto(live_server.url + "/")
+    out = page.evaluate(COMPACT_MOVE)
+    assert out["moved"] == {
+        "id": 1,
+        "code": "MOB-01",
+        "title": "Bilet",
+        "description": "Jeden bilet",
+        "domain_id": 10,
+        "position": 0,
+        "version": 2,
+        "updated_at": "2027-01-01T10:01Z",
+        "comment_count": 2,
+    }
+    assert out["zones"] == [[2], [1], 0]
+    assert out["staleBefore"] is False
+    assert out["staleAfter"] is True  # the page then asks for a fresh snapshot
+    assert out["zonesAfter"] == [[2], [1], 3]  # nothing half-known is shown meanwhile

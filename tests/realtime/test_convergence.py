@@ -49,6 +49,8 @@ class Client:
         auth_data: dict[str, Any] = {"token": self.token}
         if self.actor.is_staff:
             auth_data["workshop_id"] = self.world.id
+        else:  # as the tablet page: compact moves; the console here takes whole ones
+            auth_data["compact"] = True
         if since is not None:
             auth_data["since"] = since
         self.socket = socketio.test_client(self.world.app, auth=auth_data)

@@ -43,6 +43,34 @@ def test_each_event_reaches_every_client_with_the_same_seq(room: Room):
         assert events[0]["actor"]["name"] == "A"
 
 
+def test_compact_sockets_get_moves_without_the_unchanged_fields(room: Room):
+    anna = room.participant("Anna")
+    piece = room.create(title="Bilet", description="Jeden bilet na wszystkie linie")
+    whole_socket = room.socket()
+    compact_socket = room.socket(room.tokens[anna.id], compact=True)
+    for client in (whole_socket, compact_socket):
+        client.get_received()
+    domain = room.domains[1]["id"]
+    move = {"op_id": op_id(), "type": "piece.move", "piece_id": piece["id"]}
+    ack = compact_socket.emit("op", {**move, "domain_id": domain, "position": 0}, callback=True)
+    assert ack["ok"] is True
+    [whole] = received(whole_socket, "event")
+    [short] = received(compact_socket, "event")
+    assert ack["event"] == whole  # the ack, catch-ups and sync stay whole
+    assert whole["data"]["piece"]["description"] == "Jeden bilet na wszystkie linie"
+    moved = {"id", "domain_id", "position", "version", "updated_at"}
+    assert short == {
+        **whole,
+        "data": {**whole["data"], "piece": {k: whole["data"]["piece"][k] for k in moved}},
+    }
+    assert short["data"]["piece"]["domain_id"] == domain
+    assert short["data"]["piece"]["version"] == piece["version"] + 1
+    room.create(title="Rower")  # other events are the same for both
+    assert received(compact_socket, "event") == received(whole_socket, "event")
+    back = room.socket(room.tokens[anna.id], compact=True, since=whole["seq"] - 1)
+    assert back.get_received()[0]["args"][0]["events"][0] == whole
+
+
 @pytest.mark.parametrize("upgrade", [{}, {"Upgrade": "websocket", "Connection": "Upgrade"}])
 def test_socket_events_leave_no_exception_for_the_garbage_collector(room: Room, upgrade):
     """Flask-SocketIO handles each event in a request context made from the handshake request
@@ -147,6 +175,9 @@ def test_refused_connections(room: Room):
     anna = room.participant("Anna")
     for auth in ({}, {"token": "nope"}, {"token": 5}, None):
         client = socketio.test_client(room.app, auth=auth)
+        assert not client.is_connected()
+    for compact in ("true", 1, None, [True]):  # a JSON boolean or nothing
+        client = room.socket(room.tokens[anna.id], compact=compact)
         assert not client.is_connected()
     from planner.board import create_workshop
 
