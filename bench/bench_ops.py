@@ -1,12 +1,14 @@
 """The cost of one op on the server, in process: what each live move costs the event loop.
 
-    .venv/bin/python bench/bench_ops.py [--moves 2000] [--pieces 100] [--profile]
+    .venv/bin/python bench/bench_ops.py [--moves 2000] [--pieces 100] [--profile] [--batch K]
 
 A temporary SQLite file (WAL, synchronous=FULL, as run.py), a workshop of `--pieces` pieces on
 the 7 domains, one participant; then `--moves` `piece.move` ops through `realtime.submit` (the
 path a socket's `op` takes: the op engine, the commit, the broadcast to an empty room). Prints the
 median and p95 time per move and the SQL statements per move; `--profile` adds a cProfile of the
-moves, the 25 costliest functions by own time. Writes bench/results/ops.json.
+moves, the 25 costliest functions by own time. `--batch K` applies the moves K to a transaction
+(`realtime.submit_batch`; times are per move): what applying the ops that wait together would
+save, were the engine to do it. Writes bench/results/ops.json (`ops-batch<K>.json` with --batch).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 from common import DB_DIR, machine, percentile, piece_fields, write_result
 
 
-def measure(moves: int, pieces: int, profile: bool) -> dict[str, Any]:
+def measure(moves: int, pieces: int, profile: bool, batch: int = 1) -> dict[str, Any]:
     os.environ.setdefault("PLANNER_SECRET_KEY", "bench-secret-key")
     import sqlalchemy as sa
 
@@ -34,7 +36,7 @@ def measure(moves: int, pieces: int, profile: bool) -> dict[str, Any]:
     from planner.board import Actor, apply_batch, create_workshop, snapshot
     from planner.config import database_url
     from planner.extensions import db
-    from planner.realtime import submit
+    from planner.realtime import submit_batch
     from planner.server import tune_gc
 
     tmp = Path(tempfile.mkdtemp(prefix="planner-bench-", dir=DB_DIR))
@@ -90,22 +92,23 @@ def measure(moves: int, pieces: int, profile: bool) -> dict[str, Any]:
         sa.event.listen(db.engine, "before_cursor_execute", count)
         profiler = cProfile.Profile() if profile else None
         times, cpu = [], []
-        for payload in payloads:
+        for start in range(0, len(payloads), batch):
             started, cpu_started = time.perf_counter(), time.thread_time()
             if profiler:
                 profiler.enable()
-            submit(workshop_id, actor, payload)
+            submit_batch(workshop_id, actor, payloads[start : start + batch])
             db.session.remove()  # each socket event ends its session
             if profiler:
                 profiler.disable()
-            times.append(time.perf_counter() - started)
-            cpu.append(time.thread_time() - cpu_started)
+            times.append((time.perf_counter() - started) / batch)
+            cpu.append((time.thread_time() - cpu_started) / batch)
         sa.event.remove(db.engine, "before_cursor_execute", count)
         if profiler:
             pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(25)
     return {
         "moves": moves,
         "pieces": pieces,
+        "batch": batch,
         "move_median_ms": statistics.median(times) * 1000,
         "move_p95_ms": percentile(sorted(times), 95) * 1000,
         "move_cpu_median_ms": statistics.median(cpu) * 1000,
@@ -118,14 +121,17 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=2000)
     parser.add_argument("--pieces", type=int, default=100)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--batch", type=int, default=1, help="moves per transaction")
     args = parser.parse_args()
-    result = measure(args.moves, args.pieces, args.profile)
+    result = measure(args.moves, args.pieces, args.profile, args.batch)
     print(
         f"piece.move in process: median {result['move_median_ms']:.2f} ms, "
         f"p95 {result['move_p95_ms']:.2f} ms, CPU median {result['move_cpu_median_ms']:.2f} ms, "
         f"{result['statements_per_move']:.1f} SQL statements per move"
+        + (f" ({args.batch} moves per transaction)" if args.batch > 1 else "")
     )
-    write_result("ops", {"machine": machine(), "ops": result})
+    name = "ops" if args.batch == 1 else f"ops-batch{args.batch}"
+    write_result(name, {"machine": machine(), "ops": result})
 
 
 if __name__ == "__main__":
