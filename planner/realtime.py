@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
@@ -17,10 +19,12 @@ from werkzeug.local import LocalProxy
 from planner import durability
 from planner.auth import actor_for_token
 from planner.board import (
+    COMBINABLE,
     Actor,
     Applied,
     BoardError,
     apply_batch,
+    apply_each,
     events_since,
     snapshot,
     visibility,
@@ -92,9 +96,53 @@ def _emit_event(workshop_id: int, event: dict[str, Any]) -> None:
 presence: Presence = LocalProxy(lambda: current_app.extensions["planner.presence"])  # type: ignore[assignment]
 
 
+@dataclass
+class _Waiting:
+    """A live op waiting for the one that gathers this turn's ops to apply it."""
+
+    actor: Actor
+    payload: Any
+    done: Any  # the async mode's event, set once `outcome` is there
+    outcome: Applied | BaseException | None = None
+
+
+_gather_lock = threading.Lock()
+_gathering: dict[int, list[_Waiting]] = {}  # per workshop: the ops of this turn of the loop
+
+
 def submit(workshop_id: int, actor: Actor, payload: Any) -> Applied:
-    """Apply an op through the board and broadcast its event once it is stored."""
-    return submit_batch(workshop_id, actor, [payload])[0]
+    """Apply an op through the board and broadcast its event once it is stored. Moves that
+    arrive in the same turn of the event loop are applied together (board.apply_each): under
+    load one transaction, commit and fsync serve many, each still applied or refused alone."""
+    if not (isinstance(payload, dict) and payload.get("type") in COMBINABLE):
+        return submit_batch(workshop_id, actor, [payload])[0]
+    waiting = _Waiting(actor, payload, socketio.server.eio.create_event())
+    with _gather_lock:
+        queue = _gathering.setdefault(workshop_id, [])
+        queue.append(waiting)
+        first = len(queue) == 1
+    if first:
+        socketio.sleep(0)  # the other handlers of this turn queue theirs meanwhile
+        with _gather_lock:
+            batch = _gathering.pop(workshop_id)
+        _apply_gathered(workshop_id, batch)
+    waiting.done.wait()
+    if isinstance(waiting.outcome, BaseException):
+        raise waiting.outcome
+    assert waiting.outcome is not None
+    return waiting.outcome
+
+
+def _apply_gathered(workshop_id: int, batch: list[_Waiting]) -> None:
+    """Apply the gathered ops, hand each its answer (or the error that stopped them all)."""
+    try:
+        ops = [(waiting.actor, waiting.payload) for waiting in batch]
+        outcomes: list[Any] = apply_each(workshop_id, ops, _publisher(workshop_id))
+    except Exception as exc:
+        outcomes = [exc] * len(batch)
+    for waiting, outcome in zip(batch, outcomes, strict=True):
+        waiting.outcome = outcome
+        waiting.done.set()
 
 
 def _publisher(workshop_id: int) -> Callable[[list[Applied]], None]:

@@ -14,15 +14,17 @@ from planner.board import (  # noqa: F401
     voting,
 )
 from planner.board.actor import Actor
-from planner.board.engine import Applied, apply_batch, apply_op
+from planner.board.engine import COMBINABLE, Applied, apply_batch, apply_each, apply_op
 from planner.board.errors import BoardError
 from planner.board.workshops import create_workshop, events_since, find_by_code, snapshot
 
 __all__ = [
+    "COMBINABLE",
     "Actor",
     "Applied",
     "BoardError",
     "apply_batch",
+    "apply_each",
     "apply_op",
     "create_workshop",
     "events_since",

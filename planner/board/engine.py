@@ -96,25 +96,45 @@ def apply_op(workshop_id: int, actor: Actor, payload: Any) -> Applied:
     return apply_batch(workshop_id, actor, [payload])[0]
 
 
+Publish = Callable[[list[Applied]], None]
+
+
 def apply_batch(
-    workshop_id: int,
-    actor: Actor,
-    payloads: list[Any],
-    publish: Callable[[list[Applied]], None] | None = None,
+    workshop_id: int, actor: Actor, payloads: list[Any], publish: Publish | None = None
 ) -> list[Applied]:
     """Apply ops in one transaction, all or nothing (an import); each gets its own event.
     `publish` runs once the commit is durable, after the publishing of every earlier commit, so
     events leave this process in seq order; this returns after it (the ack follows)."""
+    return _durably(workshop_id, lambda: _apply_locked(workshop_id, actor, payloads), publish)
+
+
+# Rules that refuse (raise BoardError) before they write anything, so ops of several senders can
+# share a transaction and a refused one needs no rollback: the live path's moves.
+COMBINABLE = frozenset({"piece.move"})
+
+
+def apply_each(
+    workshop_id: int, ops: list[tuple[Actor, Any]], publish: Publish | None = None
+) -> list[Applied | BoardError]:
+    """Apply independent ops of several senders (types in COMBINABLE) in one transaction, each
+    applied or refused on its own as if alone, in order: the moves that queued while the event
+    loop was busy share one opening, one commit and one fsync. `publish` as for apply_batch."""
+    return _durably(workshop_id, lambda: _apply_each_locked(workshop_id, ops), publish)
+
+
+def _durably(workshop_id: int, apply: Callable[[], list], publish: Publish | None) -> list:
+    """Run `apply` under the write lock (it commits); publish once durable, then return."""
     db.session.rollback()  # no read transaction of this session waits for the write lock
     with write_lock(workshop_id, db.engine.dialect.name):
         try:
-            results = _apply_locked(workshop_id, actor, payloads)
+            results = apply()
         except BaseException:
             db.session.rollback()
             raise
+        applied = [item for item in results if isinstance(item, Applied)]
         # in commit order, but waited for outside the lock: the next op need not wait for
         # this one's fsync (planner/durability.py)
-        ticket = durability.when_durable(None if publish is None else lambda: publish(results))
+        ticket = durability.when_durable(None if publish is None else lambda: publish(applied))
     ticket.wait()
     return results
 
@@ -184,15 +204,7 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
             run.clear()
         data = spec.rule(Context(session, workshop_id, actor, cache, run), args)
         seq += 1
-        event = {
-            "workshop_id": workshop_id,
-            "seq": seq,
-            "op_id": args["op_id"],
-            "type": spec.type,
-            "actor": actor.to_dict(),
-            "data": data,
-            "at": utcnow(),
-        }
+        event = _event(workshop_id, seq, spec, args, actor, data)
         deferred.append(event)
         if spec.type not in _DEFERRED:
             written = _set_seq(workshop_id, written, seq)
@@ -200,28 +212,111 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
         results.append(event)
     _set_seq(workshop_id, written, seq)
     _insert_events(deferred)
-    session.info[durability.DEFERRED] = True  # apply_batch waits for the disk, not the commit
+    return _commit(workshop_id, results)
+
+
+def _removed(actors: list[Actor]) -> set[int]:
+    """Which of these participants the facilitator removed (they cannot act any more)."""
+    ids = {actor.id for actor in actors if not actor.is_staff}
+    if not ids:
+        return set()
+    query = sa.select(Participant.id).where(
+        Participant.id.in_(ids), Participant.removed_at.is_not(None)
+    )
+    return set(db.session.scalars(query))
+
+
+def _apply_each_locked(
+    workshop_id: int, ops: list[tuple[Actor, Any]]
+) -> list[Applied | BoardError]:
+    """The checks and their order are apply_batch's for one op; an op_id sent twice in one
+    transaction is applied once (the second gets the first's answer, as a repeat)."""
+    session = db.session
+    row = session.connection().execute(_opening(False, False), {"workshop": workshop_id})
+    workshop = row.one_or_none()
+    if workshop is None:
+        return [BoardError("not_found", _("No such workshop.")) for _op in ops]
+    stored = _stored(workshop_id, [op_id for _a, p in ops if (op_id := _op_id(p)) is not None])
+    removed = _removed([actor for actor, _payload in ops])
+    results: list[Applied | BoardError | dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    applied: dict[str, dict[str, Any]] = {}  # op_id -> its event, made in this transaction
+    cache: dict[Any, Any] = {}
+    seq = workshop.seq
+    for actor, payload in ops:
+        op_id = _op_id(payload)
+        if op_id in applied:
+            results.append(_Repeat(applied[op_id]))
+            continue
+        try:
+            if actor.id in removed and not actor.is_staff and op_id not in stored:
+                raise BoardError("unauthorized", _("You were removed from this workshop."))
+            item = _prepare(workshop, actor, payload, stored)
+            if isinstance(item, Applied):
+                results.append(item)
+                continue
+            spec, args = item
+            if spec.type not in COMBINABLE:
+                raise ValueError(f"{spec.type} cannot share a transaction (COMBINABLE)")
+            data = spec.rule(Context(session, workshop_id, actor, cache), args)
+        except BoardError as err:
+            results.append(err)
+            continue
+        seq += 1
+        event = _event(workshop_id, seq, spec, args, actor, data)
+        events.append(event)
+        results.append(event)
+        applied[args["op_id"]] = event
+    _set_seq(workshop_id, workshop.seq, seq)
+    _insert_events(events)  # these rules read neither the log nor the seq
+    return _commit(workshop_id, results)
+
+
+@dataclass(frozen=True)
+class _Repeat:
+    """An op_id applied earlier in the same transaction: answered with that event, once dumped."""
+
+    event: dict[str, Any]
+
+
+def _event(
+    workshop_id: int, seq: int, spec: OpSpec, args: dict, actor: Actor, data: Any
+) -> dict[str, Any]:
+    return {
+        "workshop_id": workshop_id,
+        "seq": seq,
+        "op_id": args["op_id"],
+        "type": spec.type,
+        "actor": actor.to_dict(),
+        "data": data,
+        "at": utcnow(),
+    }
+
+
+def _commit(workshop_id: int, results: list) -> list:
+    """Commit (the caller waits for the disk, not the commit) and answer: the new events
+    (dicts) dumped as Applied, the rest as they are."""
+    session = db.session
+    session.info[durability.DEFERRED] = True
     try:
         session.commit()
     finally:
         session.info.pop(durability.DEFERRED, None)
+    dumped: dict[int, dict[str, Any]] = {}  # id of an event made here -> its dump
     for item in results:
         if isinstance(item, dict):
-            log.info(
-                "op applied",
-                extra={
-                    "fields": {
-                        "workshop": workshop_id,
-                        "seq": item["seq"],
-                        "type": item["type"],
-                        "role": actor.role,
-                    }
-                },
-            )
-    return [
-        item if isinstance(item, Applied) else Applied(dump_event.mapping(item), new=True)
-        for item in results
-    ]
+            fields = {"workshop": workshop_id, "seq": item["seq"], "type": item["type"]}
+            log.info("op applied", extra={"fields": {**fields, "role": item["actor"]["role"]}})
+            dumped[id(item)] = dump_event.mapping(item)
+
+    def answer(item: Any) -> Any:
+        if isinstance(item, dict):
+            return Applied(dumped[id(item)], new=True)
+        if isinstance(item, _Repeat):
+            return Applied(dumped[id(item.event)], new=False)
+        return item
+
+    return [answer(item) for item in results]
 
 
 # Core statements for what every op writes: the ORM's unit of work costs more than SQLite does.
