@@ -114,7 +114,8 @@ def submit(workshop_id: int, actor: Actor, payload: Any) -> Applied:
     """Apply an op through the board and broadcast its event once it is stored. Moves that
     arrive in the same turn of the event loop are applied together (board.apply_each): under
     load one transaction, commit and fsync serve many, each still applied or refused alone."""
-    if not (isinstance(payload, dict) and payload.get("type") in COMBINABLE):
+    kind = payload.get("type") if isinstance(payload, dict) else None
+    if not (isinstance(kind, str) and kind in COMBINABLE):  # any JSON may come: [] is unhashable
         return submit_batch(workshop_id, actor, [payload])[0]
     waiting = _Waiting(actor, payload, socketio.server.eio.create_event())
     with _gather_lock:

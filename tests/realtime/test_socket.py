@@ -222,3 +222,13 @@ def test_bad_drag_payloads(room: Room):
     ):
         answer = client.emit("drag", bad, callback=True)
         assert answer["error"]["code"] in ("validation_error", "not_found")
+
+
+def test_an_op_type_of_any_json_shape_is_refused_as_invalid(room: Room):
+    """Found by the fuzzer: a list as the type once broke the gathering of moves."""
+    tablet = room.socket(room.tokens[room.participant("Anna").id])
+    before = room.snapshot()
+    for kind in ([], {}, ["piece.move"], 5, None):
+        ack = tablet.emit("op", {"op_id": op_id(), "type": kind}, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "validation_error", ack
+    assert room.snapshot() == before
