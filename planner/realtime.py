@@ -135,11 +135,15 @@ def submit(workshop_id: int, actor: Actor, payload: Any) -> Applied:
 
 
 def _apply_gathered(workshop_id: int, batch: list[_Waiting]) -> None:
-    """Apply the gathered ops, hand each its answer (or the error that stopped them all)."""
+    """Apply the gathered ops, hand each its answer (or the error that stopped them all). One op
+    alone takes the single op's path: its opening statement also finds its op_id and sender."""
     try:
-        ops = [(waiting.actor, waiting.payload) for waiting in batch]
-        outcomes: list[Any] = apply_each(workshop_id, ops, _publisher(workshop_id))
-    except Exception as exc:
+        if len(batch) == 1:
+            outcomes: list[Any] = submit_batch(workshop_id, batch[0].actor, [batch[0].payload])
+        else:
+            ops = [(waiting.actor, waiting.payload) for waiting in batch]
+            outcomes = apply_each(workshop_id, ops, _publisher(workshop_id))
+    except Exception as exc:  # a BoardError of the one op, or what stopped them all
         outcomes = [exc] * len(batch)
     for waiting, outcome in zip(batch, outcomes, strict=True):
         waiting.outcome = outcome
