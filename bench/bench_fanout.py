@@ -135,8 +135,9 @@ def passes(phase: dict[str, Any]) -> bool:
 def capacity(
     fleet: Fleet, probe: Probe, rates: list[float], seconds: float, refine: int = 2
 ) -> tuple[float, list[dict]]:
-    """The highest rate of the ladder that keeps p99 under 250 ms with nothing lost, refined by
-    `refine` halvings of the gap between the last pass and the first failure."""
+    """The highest rate of the ladder that keeps p99 under 250 ms with nothing lost (past its top
+    in steps of ×1.5 while it passes), refined by `refine` halvings of the gap between the last
+    pass and the first failure."""
     steps, best, failed_at = [], 0.0, None
 
     def step(rate: float) -> bool:
@@ -151,6 +152,11 @@ def capacity(
             failed_at = rate
             break
         best = rate
+    while failed_at is None and best < 4 * rates[-1]:  # passed the whole ladder: go on up
+        if not step(best * 1.5):
+            failed_at = best * 1.5
+        else:
+            best *= 1.5
     for _ in range(refine if failed_at is not None and best else 0):
         middle = (best + failed_at) / 2
         if step(middle):
