@@ -6,9 +6,9 @@ A temporary SQLite file (WAL, synchronous=FULL, as run.py), a workshop of `--pie
 the 7 domains, one participant; then `--moves` `piece.move` ops through `realtime.submit` (the
 path a socket's `op` takes: the op engine, the commit, the broadcast to an empty room). Prints the
 median and p95 time per move and the SQL statements per move; `--profile` adds a cProfile of the
-moves, the 25 costliest functions by own time. `--batch K` applies the moves K to a transaction
-(`realtime.submit_batch`; times are per move): what applying the ops that wait together would
-save, were the engine to do it. Writes bench/results/ops.json (`ops-batch<K>.json` with --batch).
+moves, the 25 costliest functions by own time. `--batch K` hands the moves K at a time to
+`realtime.submit_each`, as the server does with the moves of one turn of its event loop (times
+are per move). Writes bench/results/ops.json (`ops-batch<K>.json` with --batch).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def measure(moves: int, pieces: int, profile: bool, batch: int = 1) -> dict[str,
     from planner.board import Actor, apply_batch, create_workshop, snapshot
     from planner.config import database_url
     from planner.extensions import db
-    from planner.realtime import submit_batch
+    from planner.realtime import submit, submit_each
     from planner.server import tune_gc
 
     tmp = Path(tempfile.mkdtemp(prefix="planner-bench-", dir=DB_DIR))
@@ -96,7 +96,10 @@ def measure(moves: int, pieces: int, profile: bool, batch: int = 1) -> dict[str,
             started, cpu_started = time.perf_counter(), time.thread_time()
             if profiler:
                 profiler.enable()
-            submit_batch(workshop_id, actor, payloads[start : start + batch])
+            if batch == 1:
+                submit(workshop_id, actor, payloads[start])
+            else:
+                submit_each(workshop_id, [(actor, p) for p in payloads[start : start + batch]])
             db.session.remove()  # each socket event ends its session
             if profiler:
                 profiler.disable()

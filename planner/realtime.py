@@ -135,15 +135,10 @@ def submit(workshop_id: int, actor: Actor, payload: Any) -> Applied:
 
 
 def _apply_gathered(workshop_id: int, batch: list[_Waiting]) -> None:
-    """Apply the gathered ops, hand each its answer (or the error that stopped them all). One op
-    alone takes the single op's path: its opening statement also finds its op_id and sender."""
+    """Apply the gathered ops, hand each its answer (or the error that stopped them all)."""
     try:
-        if len(batch) == 1:
-            outcomes: list[Any] = submit_batch(workshop_id, batch[0].actor, [batch[0].payload])
-        else:
-            ops = [(waiting.actor, waiting.payload) for waiting in batch]
-            outcomes = apply_each(workshop_id, ops, _publisher(workshop_id))
-    except Exception as exc:  # a BoardError of the one op, or what stopped them all
+        outcomes: list[Any] = submit_each(workshop_id, [(w.actor, w.payload) for w in batch])
+    except Exception as exc:
         outcomes = [exc] * len(batch)
     for waiting, outcome in zip(batch, outcomes, strict=True):
         waiting.outcome = outcome
@@ -157,6 +152,11 @@ def _publisher(workshop_id: int) -> Callable[[list[Applied]], None]:
                 _emit_event(workshop_id, applied.event)
 
     return publish
+
+
+def submit_each(workshop_id: int, ops: list[tuple[Actor, Any]]) -> list[Applied | BoardError]:
+    """Apply independent moves of several senders together (board.apply_each), broadcast."""
+    return apply_each(workshop_id, ops, _publisher(workshop_id))
 
 
 def submit_batch(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[Applied]:

@@ -119,6 +119,12 @@ def apply_each(
     """Apply independent ops of several senders (types in COMBINABLE) in one transaction, each
     applied or refused on its own as if alone, in order: the moves that queued while the event
     loop was busy share one opening, one commit and one fsync. `publish` as for apply_batch."""
+    if len(ops) == 1:  # alone: the single op's opening statement also finds its op_id and sender
+        actor, payload = ops[0]
+        try:
+            return list(apply_batch(workshop_id, actor, [payload], publish))
+        except BoardError as err:
+            return [err]
     return _durably(workshop_id, lambda: _apply_each_locked(workshop_id, ops), publish)
 
 

@@ -90,6 +90,7 @@ export class Connection extends EventTarget {
     this._inFlight = null;
     this._retryTimer = null;
     this._limited = 0;
+    this._resyncing = false;
     const keys = storageKeys(workshopId, me);
     this.outbox = new Outbox(keys.outbox);
     this._boardKey = keys.board;
