@@ -85,20 +85,25 @@ def zone_size(ctx: Context, domain_id: int | None) -> int:
 Span = tuple[int | None, int, int | None, int]  # zone, from, to (inclusive; None = the end), delta
 
 
+def _span_condition(table: Any, tray: bool, open_end: bool, i: int) -> sa.ColumnElement[bool]:
+    """The pieces of span i: its zone's, from lo_i (to hi_i unless the span is open-ended)."""
+    condition = sa.and_(
+        _zone_where(table, tray, f"_{i}"), table.position >= sa.bindparam(f"lo_{i}")
+    )
+    if not open_end:
+        condition = sa.and_(condition, table.position <= sa.bindparam(f"hi_{i}"))
+    return condition
+
+
 @functools.cache
 def _shift_statement(shape: tuple[tuple[bool, bool], ...]) -> sa.Update:
     """UPDATE for spans of these shapes (tray?, open end?): parameters zone_i, lo_i, hi_i, d_i.
     Core, not ORM: the ORM's bulk UPDATE path cost more than the rest of a move (loaded pieces
     are not synchronised either way)."""
     table = Piece.__table__.c
-    conditions = []
-    for i, (tray, open_end) in enumerate(shape):
-        condition = sa.and_(
-            _zone_where(table, tray, f"_{i}"), table.position >= sa.bindparam(f"lo_{i}")
-        )
-        if not open_end:
-            condition = sa.and_(condition, table.position <= sa.bindparam(f"hi_{i}"))
-        conditions.append(condition)
+    conditions = [
+        _span_condition(table, tray, open_end, i) for i, (tray, open_end) in enumerate(shape)
+    ]
     deltas = [sa.bindparam(f"d_{i}", type_=sa.Integer) for i in range(len(shape))]
     delta: Any = deltas[0] if len(shape) == 1 else sa.case(*zip(conditions, deltas, strict=True))
     return (
@@ -108,13 +113,20 @@ def _shift_statement(shape: tuple[tuple[bool, bool], ...]) -> sa.Update:
     )
 
 
-def _shift(ctx: Context, *spans: Span) -> None:
-    """Add delta to the positions from..to of each zone, in one UPDATE whatever their number."""
+def _span_params(ctx: Context, spans: tuple[Span, ...]) -> dict[str, Any]:
     params: dict[str, Any] = {"workshop": ctx.workshop_id}
     for i, (zone, lo, hi, delta) in enumerate(spans):
         params |= {f"zone_{i}": zone, f"lo_{i}": lo, f"hi_{i}": hi, f"d_{i}": delta}
-    shape = tuple((zone is None, hi is None) for zone, _lo, hi, _delta in spans)
-    ctx.execute(_shift_statement(shape), params)
+    return params
+
+
+def _span_shape(spans: tuple[Span, ...]) -> tuple[tuple[bool, bool], ...]:
+    return tuple((zone is None, hi is None) for zone, _lo, hi, _delta in spans)
+
+
+def _shift(ctx: Context, *spans: Span) -> None:
+    """Add delta to the positions from..to of each zone, in one UPDATE whatever their number."""
+    ctx.execute(_shift_statement(_span_shape(spans)), _span_params(ctx, spans))
 
 
 def _clamp(value: int, top: int) -> int:
@@ -249,18 +261,54 @@ def update(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
     return {"piece": after, "changed": changed, "before": {k: before[k] for k in changed}}
 
 
-_PLACE = sa.update(Piece.__table__).where(Piece.__table__.c.id == sa.bindparam("piece"))
+@functools.cache
+def _move_statement(shape: tuple[tuple[bool, bool], ...]) -> sa.Update:
+    """One UPDATE for a move: the piece's new place (parameters piece, to_zone, to_position,
+    new_version, now) and the shift of its neighbours (spans as for _shift_statement) — a statement
+    less per move on the live path than a shift and a place."""
+    table = Piece.__table__.c
+    moved = table.id == sa.bindparam("piece")
+    conditions = [
+        _span_condition(table, tray, open_end, i) for i, (tray, open_end) in enumerate(shape)
+    ]
+    shifted = [
+        (condition, table.position + sa.bindparam(f"d_{i}", type_=sa.Integer))
+        for i, condition in enumerate(conditions)
+    ]
+
+    def placed(name: str, column: Any, *others: tuple[Any, Any]) -> Any:
+        value = sa.bindparam(name, type_=column.type)
+        return sa.case((moved, value), *others, else_=column)
+
+    return (
+        sa.update(Piece.__table__)
+        .where(sa.or_(moved, *conditions))
+        .values(
+            domain_id=placed("to_zone", table.domain_id),
+            position=placed("to_position", table.position, *shifted),
+            version=placed("new_version", table.version),
+            updated_at=placed("now", table.updated_at),
+        )
+    )
 
 
-def _place(ctx: Context, piece: sa.Row, zone: int | None, position: int) -> dict[str, Any]:
-    """Write a moved piece's place with one Core UPDATE (no unit of work); the piece's dump."""
+def _place(ctx: Context, piece: sa.Row, zone: int | None, position: int, *spans: Span) -> dict:
+    """Write a moved piece's place and shift the spans, in one Core UPDATE (no unit of work);
+    the piece's dump."""
     values = {
         "domain_id": zone,
         "position": position,
         "version": piece.version + 1,
         "updated_at": utcnow(),
     }
-    ctx.execute(_PLACE, {"piece": piece.id, **values})
+    params = _span_params(ctx, spans) | {
+        "piece": piece.id,
+        "to_zone": zone,
+        "to_position": position,
+        "new_version": values["version"],
+        "now": values["updated_at"],
+    }
+    ctx.execute(_move_statement(_span_shape(spans)), params)
     return dump_piece.mapping({**piece._mapping, **values})
 
 
@@ -293,17 +341,18 @@ def move(ctx: Context, args: dict[str, Any]) -> dict[str, Any]:
             {"version": [str(piece.version)]},
         )
     src = {"domain_id": piece.domain_id, "position": piece.position}
+    spans: list[Span] = []
     if to_zone == piece.domain_id:
         to = _clamp(args["position"], size - 1)
         if to > piece.position:
-            _shift(ctx, (to_zone, piece.position + 1, to, -1))
+            spans.append((to_zone, piece.position + 1, to, -1))
         elif to < piece.position:
-            _shift(ctx, (to_zone, to, piece.position - 1, +1))
+            spans.append((to_zone, to, piece.position - 1, +1))
     else:
         to = _clamp(args["position"], size)
-        _shift(ctx, (piece.domain_id, piece.position + 1, None, -1), (to_zone, to, None, +1))
+        spans += [(piece.domain_id, piece.position + 1, None, -1), (to_zone, to, None, +1)]
     return {
-        "piece": _place(ctx, piece, to_zone, to),
+        "piece": _place(ctx, piece, to_zone, to, *spans),
         "from": src,
         "to": {"domain_id": to_zone, "position": to},
     }
