@@ -1,8 +1,9 @@
 """An asyncio Socket.IO load generator: many websocket clients, a few of them move pieces.
 
 Speaks Engine.IO 4 / Socket.IO 5 text frames directly over aiohttp websockets (`40{auth}` to
-connect, `42<id>["op",{...}]` for an op with an ack, `43<id>[...]` back, `42["event",{...}]` for
-broadcasts, `2`/`3` ping/pong), so the per-message cost on the generator side stays small.
+connect, `42<id>["op",{...}]` for an op with an ack, `43<id>[...]` back, `42["event",{...}]` and
+`42["events",{"events":[...]}]` for broadcasts, `2`/`3` ping/pong), so the per-message cost on
+the generator side stays small.
 
 A worker process owns a share of the clients and of the move rate. Every move's `op_id` carries the
 `time.monotonic_ns()` of its sending (CLOCK_MONOTONIC is one clock for every process of the
@@ -117,18 +118,12 @@ class Worker:
             if message.type != aiohttp.WSMsgType.TEXT:
                 break
             data: str = message.data
-            if data.startswith('42["event"'):
+            if data.startswith('42["event",'):
+                self._take(client, json.loads(data[2:])[1], time.monotonic_ns())
+            elif data.startswith('42["events",'):  # moves stored together (compact sockets)
                 now = time.monotonic_ns()
-                event = json.loads(data[2:])[1]
-                seq = event["seq"]
-                if client.last_seq is not None and seq != client.last_seq + 1:
-                    client.gaps += 1
-                client.last_seq = seq
-                op_id: str = event.get("op_id") or ""
-                if op_id.startswith("m") and op_id.split(".", 3)[2] == str(self.phase):
-                    client.received += 1
-                    sent_ns = int(op_id.split(".", 2)[1])
-                    self.latencies.append((now - sent_ns) / 1e6)
+                for event in json.loads(data[2:])[1]["events"]:
+                    self._take(client, event, now)
             elif data.startswith("43"):
                 now = time.monotonic_ns()
                 bracket = data.index("[")
@@ -149,10 +144,22 @@ class Worker:
             elif data.startswith("44"):
                 client.error = data
                 client.connected.set()
-            elif data.startswith('42["snapshot"') or data.startswith('42["events"'):
+            elif data.startswith('42["snapshot"'):
                 with contextlib.suppress(ValueError, KeyError, IndexError):
                     client.last_seq = json.loads(data[2:])[1].get("seq", client.last_seq)
         del tag
+
+    def _take(self, client: Client, event: dict[str, Any], now: int) -> None:
+        """A live event: its seq must follow the last one; a move of this phase is a delivery."""
+        seq = event["seq"]
+        if client.last_seq is not None and seq != client.last_seq + 1:
+            client.gaps += 1
+        client.last_seq = seq
+        op_id: str = event.get("op_id") or ""
+        if op_id.startswith("m") and op_id.split(".", 3)[2] == str(self.phase):
+            client.received += 1
+            sent_ns = int(op_id.split(".", 2)[1])
+            self.latencies.append((now - sent_ns) / 1e6)
 
     # --- load --------------------------------------------------------------------------------
 

@@ -82,14 +82,32 @@ def compact(event: dict[str, Any]) -> dict[str, Any]:
     return {**event, "data": data}
 
 
-def _emit_event(workshop_id: int, event: dict[str, Any]) -> None:
-    if event["type"] in visibility.VOTE_EVENTS:
-        _emit_shaped(workshop_id, event)
-    elif event["type"] == "piece.move":
-        socketio.emit("event", event, to=events_room(workshop_id, compact=False))
-        socketio.emit("event", compact(event), to=events_room(workshop_id, compact=True))
-    else:
-        socketio.emit("event", event, to=room(workshop_id))
+def _emit_events(workshop_id: int, events: list[dict[str, Any]]) -> None:
+    """Broadcast events stored together, in seq order. Compact sockets get a run of moves (the
+    moves of one turn of the loop, under load dozens) as one `events` message: one frame and
+    one send per socket instead of one per move (docs/protocol.md)."""
+    moves: list[dict[str, Any]] = []
+    for event in events:
+        if event["type"] == "piece.move":
+            socketio.emit("event", event, to=events_room(workshop_id, compact=False))
+            moves.append(compact(event))
+            continue
+        _emit_compact_moves(workshop_id, moves)
+        if event["type"] in visibility.VOTE_EVENTS:
+            _emit_shaped(workshop_id, event)
+        else:
+            socketio.emit("event", event, to=room(workshop_id))
+    _emit_compact_moves(workshop_id, moves)
+
+
+def _emit_compact_moves(workshop_id: int, moves: list[dict[str, Any]]) -> None:
+    """Send the run of compact moves (alone as an `event`, several as `events`); empty it."""
+    to = events_room(workshop_id, compact=True)
+    if len(moves) == 1:
+        socketio.emit("event", moves[0], to=to)
+    elif moves:
+        socketio.emit("events", {"events": moves}, to=to)
+    moves.clear()
 
 
 # This app's Presence (planner.presence): shared through Redis when there is a message queue.
@@ -147,9 +165,7 @@ def _apply_gathered(workshop_id: int, batch: list[_Waiting]) -> None:
 
 def _publisher(workshop_id: int) -> Callable[[list[Applied]], None]:
     def publish(results: list[Applied]) -> None:
-        for applied in results:
-            if applied.new:
-                _emit_event(workshop_id, applied.event)
+        _emit_events(workshop_id, [applied.event for applied in results if applied.new])
 
     return publish
 

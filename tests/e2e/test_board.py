@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests.e2e.conftest import (
@@ -18,6 +20,7 @@ from tests.e2e.conftest import (
     zone_order,
 )
 from tests.mirror import BoardClient
+from tests.support import op_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -231,3 +234,49 @@ def test_tray_filter_lists_a_new_lead_and_a_move_leaves_its_lists_alone(live_ser
         tablet.locator('#tray-filter-lead option[value="Wieliczka"]').wait_for(state="attached")
     finally:
         client.close()
+
+
+def test_a_burst_of_moves_from_other_tablets_shows_in_order(live_server, new_page):
+    """Moves that reach the server together are stored together and reach a compact page as
+    one `events` message (docs/protocol.md); the page shows the zone as the server has it."""
+    workshop = live_server.create_workshop("Program prac 2027")
+    live_server.add_group(workshop["id"], "Stół 1")
+    pieces = seed_pieces(live_server, workshop["id"], [f"Akcja {n}" for n in range(6)])
+    mobility = live_server.snapshot(workshop["id"])["domains"][1]["id"]
+    tablet = new_page(**TABLET)
+    batches: list[str] = []  # the live `events` messages the page's socket received
+    tablet.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived",
+            lambda frame: batches.append(frame) if str(frame).startswith('42["events",') else None,
+        ),
+    )
+    join_through_page(tablet, live_server, workshop["code"], "Ola", "Stół 1")
+    other = BoardClient(live_server.url, live_server.staff_token, workshop["id"]).connect()
+    try:
+        acks: list = []
+        done = threading.Event()
+
+        def answered(ack):
+            acks.append(ack)
+            if len(acks) == len(pieces):
+                done.set()
+
+        for piece in pieces:  # not waiting for acks: they arrive at the server together
+            payload = {"op_id": op_id(), "type": "piece.move", "piece_id": piece["id"],
+                       "domain_id": mobility, "position": 0}  # fmt: skip
+            other.sio.emit("op", payload, callback=answered)
+        assert done.wait(20) and all(a["ok"] for a in acks), acks
+    finally:
+        other.close()
+    expected = [p["id"] for p in sorted(
+        (p for p in live_server.snapshot(workshop["id"])["pieces"] if p["domain_id"] == mobility),
+        key=lambda p: p["position"],
+    )]  # fmt: skip
+    assert expected == [p["id"] for p in reversed(pieces)]
+    for index, piece_id in enumerate(expected):
+        wait_piece_at(tablet, piece_id, mobility, index)
+    assert zone_order(tablet, mobility) == expected
+    # the burst is read in one turn of the server's loop (six frames in its socket's buffer)
+    assert batches, "the moves reached the page one by one: nothing was gathered"

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from planner import auth
+from planner import auth, realtime
 from planner.board import Actor, create_workshop, snapshot
-from planner.board.errors import HTTP_STATUS
+from planner.board.errors import HTTP_STATUS, BoardError
 from planner.board.registry import OPS
 from planner.extensions import db, socketio
 from planner.models import Event, Workshop
@@ -122,8 +122,11 @@ class World:
         return snapshot(workshop, presence.online(self.id))
 
 
-def op_payload(draw, world: World, foreign: dict[str, int]) -> dict[str, Any]:
-    """An op of any type, with ids of this board (or of another workshop, or of nothing)."""
+def op_payload(
+    draw, world: World, foreign: dict[str, int], kind: str | None = None
+) -> dict[str, Any]:
+    """An op of any type (or of `kind`), with ids of this board (or of another workshop, or of
+    nothing)."""
     board = world.state()
     pieces = [p["id"] for p in board["pieces"]] + [p["id"] for p in board["inbox"]]
     comments = [c["id"] for p in board["pieces"] for c in p["comments"]]
@@ -141,7 +144,7 @@ def op_payload(draw, world: World, foreign: dict[str, int]) -> dict[str, Any]:
         return draw(st.sampled_from([None, *domains, foreign["domain"]]))
 
     title = st.text(min_size=1, max_size=12).filter(str.strip)
-    kind = draw(st.sampled_from(KINDS))
+    kind = kind or draw(st.sampled_from(KINDS))
     fields: dict[str, Any] = {}
     if kind == "piece.create":
         fields = {"piece": {"title": draw(title)}, "domain_id": zone()}
@@ -291,6 +294,25 @@ class Convergence(RuleBasedStateMachine):
         for _ in range(count):
             client = data.draw(st.sampled_from(self._online()))
             self._send(client, op_payload(data.draw, self.world, self.foreign))
+
+    @precondition(lambda self: any(c.connected for c in self.world.clients))
+    @rule(data=st.data(), count=st.integers(2, 5))
+    def move_together(self, data, count):
+        """Moves of several tablets in one turn of the server's loop, gathered as the socket
+        handler gathers them: one transaction, and one `events` message to compact sockets."""
+        ops = []
+        for _ in range(count):
+            client = data.draw(st.sampled_from(self._online()))
+            ops.append((client, op_payload(data.draw, self.world, self.foreign, "piece.move")))
+        answers = realtime.submit_each(self.world.id, [(c.actor, p) for c, p in ops])
+        for (client, payload), answer in zip(ops, answers, strict=True):
+            if isinstance(answer, BoardError):
+                ack = {"ok": False, **answer.to_dict()}
+            else:
+                ack = answer.ack()
+                assert self.applied.setdefault(payload["op_id"], ack["seq"]) == ack["seq"]
+            check_ack(ack)
+            self.sent.append((client, payload, ack))
 
     @rule(data=st.data())
     def make_op_offline(self, data):

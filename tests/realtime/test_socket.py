@@ -6,6 +6,7 @@ import gc
 
 import pytest
 
+from planner import realtime
 from planner.extensions import socketio
 from tests.conftest import Room
 from tests.support import op_id
@@ -69,6 +70,39 @@ def test_compact_sockets_get_moves_without_the_unchanged_fields(room: Room):
     assert received(compact_socket, "event") == received(whole_socket, "event")
     back = room.socket(room.tokens[anna.id], compact=True, since=whole["seq"] - 1)
     assert back.get_received()[0]["args"][0]["events"][0] == whole
+
+
+def test_moves_stored_together_reach_compact_sockets_in_one_message(room: Room):
+    """The moves of one gathering go to a compact socket as one `events` message, in seq order
+    and exactly as each alone would be; whole sockets get one `event` each; an event of another
+    type between moves keeps its place."""
+    anna = room.participant("Anna")
+    pieces = [room.create(title=f"Akcja {n}") for n in range(3)]
+    whole_socket = room.socket()
+    compact_socket = room.socket(room.tokens[anna.id], compact=True)
+    for client in (whole_socket, compact_socket):
+        client.get_received()
+    domain = room.domains[2]["id"]
+
+    def move(piece: dict) -> dict:
+        return {"op_id": op_id(), "type": "piece.move", "piece_id": piece["id"],
+                "domain_id": domain, "position": 0}  # fmt: skip
+
+    answers = realtime.submit_each(room.id, [(anna, move(p)) for p in pieces[:2]])
+    assert all(a.new for a in answers)
+    whole = received(whole_socket, "event")
+    assert [e["seq"] for e in whole] == [a.event["seq"] for a in answers]
+    [message] = compact_socket.get_received()
+    assert message["name"] == "events"
+    assert message["args"][0] == {"events": [realtime.compact(e) for e in whole]}
+
+    create = {"op_id": op_id(), "type": "piece.create", "piece": {"title": "Rower"}}
+    realtime.submit_batch(room.id, room.staff, [move(pieces[2]), create, move(pieces[0])])
+    got = [(m["name"], m["args"][0]) for m in compact_socket.get_received()]
+    whole = received(whole_socket, "event")
+    assert [name for name, _ in got] == ["event"] * 3  # a run of one move stays an `event`
+    assert [body["seq"] for _, body in got] == [e["seq"] for e in whole]
+    assert got[1][1] == whole[1] and got[2][1] == realtime.compact(whole[2])
 
 
 @pytest.mark.parametrize("upgrade", [{}, {"Upgrade": "websocket", "Connection": "Upgrade"}])
