@@ -103,6 +103,7 @@ def machine() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--name", default="documents", help="the result file: NAME.json")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="planner-bench-"))
     app = create_app(
@@ -185,7 +186,7 @@ def main() -> None:
                 "within_target": median <= TARGET_SECONDS,
             }
         )
-    out = ROOT / "bench" / "results" / "documents.json"
+    out = ROOT / "bench" / "results" / f"{args.name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "pieces": PIECES,
