@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import Room
-from tests.realtime.test_socket import received
+from tests.realtime.test_socket import received, wait_received
 from tests.support import op_id
 
 
@@ -21,7 +21,7 @@ def test_removing_a_participant_disconnects_their_sockets_and_refuses_them(room:
     )
     assert ack["ok"] is True
     assert not any(t.is_connected() for t in tablets)
-    assert received(staff, "presence")[-1]["participants"] == []
+    assert wait_received(staff, "presence", lambda m: m["participants"] == [])
     again = room.socket(token)
     assert not again.is_connected()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -14,6 +16,38 @@ from tests.support import op_id
 
 def received(client, name: str) -> list:
     return [m["args"][0] for m in client.get_received() if m["name"] == name]
+
+
+def wait_received(client, name: str, until: Callable[[dict], bool], timeout: float = 5) -> list:
+    """The `name` messages that came until one satisfies `until` (a background task sends it)."""
+    seen: list = []
+    deadline = time.monotonic() + timeout
+    while not (seen and until(seen[-1])):
+        assert time.monotonic() < deadline, f"no {name} as expected; last: {seen[-1:]}"
+        time.sleep(0.01)
+        seen += received(client, name)
+    return seen
+
+
+def _online(message: dict) -> set[str]:
+    return {p["name"] for p in message["participants"] if p["online"]}
+
+
+def test_presence_of_a_reconnect_storm_comes_at_most_once_per_interval(room: Room):
+    staff = room.socket()
+    tokens = [room.tokens[room.participant(f"Tablet {n}").id] for n in range(12)]
+    staff.get_received()
+    started = time.monotonic()
+    tablets = [room.socket(token) for token in tokens]  # within one interval here
+    assert time.monotonic() - started < realtime.PRESENCE_SECONDS
+    everyone = {f"Tablet {n}" for n in range(12)}
+    messages = wait_received(staff, "presence", lambda m: _online(m) == everyone)
+    # the first connect at once, the eleven after it together at the end of the interval
+    assert [len(_online(m)) for m in messages] == [1, 12]
+    for tablet in tablets:
+        tablet.disconnect()
+    messages = wait_received(staff, "presence", lambda m: _online(m) == set())
+    assert len(messages) <= 2 and staff.get_received() == []
 
 
 def test_connect_sends_snapshot_and_presence(room: Room):
