@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,11 @@ from planner.board import Actor
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 10
 HEARTBEAT_TTL = 3 * HEARTBEAT_SECONDS  # a process silent this long is taken for dead
+# The participants' list is sent at most once per PRESENCE_SECONDS per workshop: the first change
+# at once, the changes after it together at the end of the interval. When the room's Wi-Fi drops,
+# 200 tablets reconnect within seconds; a list of 200 (~20 KB) to 200 sockets per reconnect was
+# 800 MB of the room's Wi-Fi and a second of this process's CPU (docs/performance.md, fix 21).
+PRESENCE_SECONDS = 1.0
 
 
 @dataclass
@@ -33,6 +39,8 @@ class Presence:
         self._sockets: defaultdict[int, defaultdict[int, int]] = defaultdict(
             lambda: defaultdict(int)
         )
+        self._list_sent: dict[int, float] = {}  # per workshop: when its list was last sent
+        self._list_due: set[int] = set()  # workshops whose list will be sent later
 
     def add(self, sid: str, client: Client) -> None:
         with self._lock:
@@ -67,6 +75,26 @@ class Presence:
     def online(self, workshop_id: int) -> set[int]:
         with self._lock:
             return set(self._sockets.get(workshop_id, {}))
+
+    def list_wait(self, workshop_id: int) -> float | None:
+        """When to send the workshop's list after a change: 0 now, else in that many seconds;
+        None when a list is already due (it will show this change too)."""
+        now = time.monotonic()
+        with self._lock:
+            if workshop_id in self._list_due:
+                return None
+            wait = self._list_sent.get(workshop_id, -PRESENCE_SECONDS) + PRESENCE_SECONDS - now
+            if wait > 0:
+                self._list_due.add(workshop_id)
+                return wait
+            self._list_sent[workshop_id] = now
+            return 0
+
+    def list_sending(self, workshop_id: int) -> None:
+        """The list that was due is being sent now."""
+        with self._lock:
+            self._list_due.discard(workshop_id)
+            self._list_sent[workshop_id] = time.monotonic()
 
     def _shared_change(self, client: Client, delta: int) -> None:
         """Nothing to share in a single process."""

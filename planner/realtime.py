@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
@@ -244,12 +243,18 @@ def announce_heads_forever(app: Flask) -> None:
     while True:
         socketio.sleep(HEAD_SECONDS)
         with app.app_context():
-            try:
-                announce_heads()
-            except Exception:  # a database hiccup: try again next time
-                log.warning("announcing heads failed", exc_info=True)
-            finally:
-                db.session.remove()
+            _background_job(announce_heads, "announcing heads failed")
+
+
+def _background_job(job: Callable[[], None], failure: str) -> None:
+    """A background task's work, in an app context: a database hiccup is logged (the next run
+    or the next change does it again), and the session is given back."""
+    try:
+        job()
+    except Exception:
+        log.warning(failure, exc_info=True)
+    finally:
+        db.session.remove()
 
 
 def _refuse(code: str) -> ConnectionRefusedError:
@@ -274,53 +279,21 @@ def _catch_up(
     return "snapshot", {**board, "server_now": now}
 
 
-# Presence is sent at most once per PRESENCE_SECONDS per workshop: the first change at once,
-# the changes after it together at the end of the interval. When the room's Wi-Fi drops, 200
-# tablets reconnect within seconds; one list of 200 participants (~20 KB) to 200 sockets per
-# reconnect was 800 MB of the room's Wi-Fi and a second of this process's CPU (performance.md).
-PRESENCE_SECONDS = 1.0
-
-
-@dataclass
-class _PresencePace:
-    """This app's pace of presence messages (kept per app: tests make many apps)."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    sent: dict[int, float] = field(default_factory=dict)  # workshop -> when last sent
-    due: set[int] = field(default_factory=set)  # workshops with a message coming
-
-
 def _broadcast_presence(workshop_id: int) -> None:
-    """Send the participants' online state now, or once the interval since the last is over."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    pace: _PresencePace = app.extensions.setdefault("planner.presence_pace", _PresencePace())
-    now = time.monotonic()
-    with pace.lock:
-        if workshop_id in pace.due:
-            return  # the coming message will show this change too
-        wait = pace.sent.get(workshop_id, -PRESENCE_SECONDS) + PRESENCE_SECONDS - now
-        if wait > 0:
-            pace.due.add(workshop_id)
-        else:
-            pace.sent[workshop_id] = now
-    if wait > 0:
-        socketio.start_background_task(_send_presence_later, app, pace, workshop_id, wait)
-    else:
+    """Send the participants' online state now, or later, paced (presence.PRESENCE_SECONDS)."""
+    wait = presence.list_wait(workshop_id)
+    if wait == 0:
         _send_presence(workshop_id)
+    elif wait is not None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        socketio.start_background_task(_send_presence_later, app, workshop_id, wait)
 
 
-def _send_presence_later(app: Flask, pace: _PresencePace, workshop_id: int, wait: float) -> None:
+def _send_presence_later(app: Flask, workshop_id: int, wait: float) -> None:
     socketio.sleep(wait)
     with app.app_context():
-        with pace.lock:
-            pace.due.discard(workshop_id)
-            pace.sent[workshop_id] = time.monotonic()
-        try:
-            _send_presence(workshop_id)
-        except Exception:  # the next change sends it again; a snapshot has it anyway
-            log.warning("sending presence failed", exc_info=True)
-        finally:
-            db.session.remove()
+        presence.list_sending(workshop_id)
+        _background_job(lambda: _send_presence(workshop_id), "sending presence failed")
 
 
 def _send_presence(workshop_id: int) -> None:
