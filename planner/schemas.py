@@ -337,6 +337,37 @@ class PlainDump:
             out[name] = value if to_wire is None or value is None else to_wire(value)
         return out
 
+    def raw_row(
+        self, typers: Sequence[Callable[[Any], Any] | None]
+    ) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """`row` for values as the driver gives them, `typers` being the columns' result
+        processors: typing and the wire's conversion in one step, and only for the fields that
+        need either (a first snapshot reads 2 000 rows once, raw, to keep them)."""
+        names = self.names
+        steps = [
+            (name, _then(to_type, to_wire))
+            for (name, to_wire), to_type in zip(self._convert, typers, strict=True)
+            if to_type is not None or to_wire is not None
+        ]
+
+        def row(values: Sequence[Any]) -> dict[str, Any]:
+            out = dict(zip(names, values, strict=True))
+            for name, step in steps:
+                value = out[name]
+                if value is not None:
+                    out[name] = step(value)
+            return out
+
+        return row
+
+
+def _then(
+    first: Callable[[Any], Any] | None, second: Callable[[Any], Any] | None
+) -> Callable[[Any], Any]:
+    if first is None or second is None:
+        return first or second  # type: ignore[return-value]
+    return lambda value: None if (typed := first(value)) is None else second(typed)
+
 
 dump_piece = PlainDump(PieceSchema)
 dump_event = PlainDump(EventSchema)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,14 +40,13 @@ _PIECES = (
     .where(Piece.workshop_id == sa.bindparam("workshop"))
     .order_by(Piece.domain_id.is_(None), Piece.domain_id, Piece.position)
 )
-# The same rows as the driver returns them (no type processing: no JSON decoding, no datetimes),
-# to tell which pieces changed since the dumped ones a snapshot keeps; those are read typed.
+# The rows as the driver returns them (no JSON decoding, no datetimes): compared with the kept
+# ones to tell which pieces changed, and only those typed (board/workshops._typers) and dumped.
 _RAW_COLUMNS = [
     sa.type_coerce(column, sa.types.NullType()).label(f"raw_{column.name}")
     for column in _PIECE_COLUMNS
 ]
 _RAW_PIECES = _PIECES.with_only_columns(*_RAW_COLUMNS, maintain_column_froms=True)
-_PIECES_BY_ID = sa.select(*_PIECE_COLUMNS).where(Piece.id.in_(sa.bindparam("ids", expanding=True)))
 _participants = ParticipantSchema(many=True)
 
 
@@ -123,8 +123,9 @@ _SEQ = sa.select(Workshop.seq).where(Workshop.id == sa.bindparam("workshop"))
 # The dumped pieces of the latest snapshot of a few workshops: 200 tablets reconnecting after a
 # Wi-Fi drop read the same board, and dumping 2 000 pieces is most of a snapshot's time. At the
 # same seq they are served as they are; after a change, the rows are read raw and only those
-# that differ from the kept ones are read typed and dumped again (a move changes a few
-# positions). created_at tells a new workshop from a deleted one whose id was reused.
+# that differ from the kept ones are dumped again (a move changes a few positions); with
+# nothing kept, all are, from the same one read. created_at tells a new workshop from a
+# deleted one whose id was reused.
 _PIECES_CACHED = 8
 
 
@@ -156,21 +157,27 @@ def _pieces(workshop: Workshop) -> tuple[list[dict[str, Any]], _Kept | None]:
     kept = _pieces_cache.get(workshop.id)
     if kept is not None and kept.key == key:
         return [dict(piece) for piece in kept.dumped.values()], None
-    params = {"workshop": workshop.id}
-    raw = {row[0]: tuple(row) for row in db.session.execute(_RAW_PIECES, params)}
+    result = db.session.connection().execute(_RAW_PIECES, {"workshop": workshop.id})
+    dump = dump_piece.raw_row(_typers(result.cursor.description))
+    same = kept.raw if kept is not None and kept.key[1] == key[1] else {}
+    raw: dict[int, tuple[Any, ...]] = {}
     dumped: dict[int, dict[str, Any]] = {}
-    if kept is None or kept.key[1] != key[1]:  # nothing kept: all, typed, in one statement
-        dumped.update((row[0], dump_piece.row(row)) for row in db.session.execute(_PIECES, params))
-    else:
-        changed = [piece_id for piece_id, values in raw.items() if kept.raw.get(piece_id) != values]
-        for piece_id in raw.keys() - set(changed):
-            dumped[piece_id] = kept.dumped[piece_id]
-        for start in range(0, len(changed), 500):
-            rows = db.session.execute(_PIECES_BY_ID, {"ids": changed[start : start + 500]})
-            dumped.update((row[0], dump_piece.row(row)) for row in rows)
-    # a piece changed between the two reads: the seq moved too, and this read is not kept
-    fresh = _Kept(key, raw, {piece_id: dumped[piece_id] for piece_id in raw if piece_id in dumped})
+    for row in result:
+        values = raw[row[0]] = tuple(row)
+        dumped[row[0]] = kept.dumped[row[0]] if same.get(row[0]) == values else dump(values)
+    fresh = _Kept(key, raw, dumped)
     return [dict(piece) for piece in fresh.dumped.values()], fresh
+
+
+def _typers(description: Sequence[Sequence[Any]]) -> tuple[Callable[[Any], Any] | None, ...]:
+    """The columns' own result processors, as SQLAlchemy applies them to a typed read: the
+    first snapshot then reads the rows once (raw, as kept) instead of twice. PostgreSQL's
+    driver tells the type of each column in the cursor's description (Numeric needs it)."""
+    dialect = db.session.get_bind().dialect
+    return tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, entry[1])
+        for column, entry in zip(_PIECE_COLUMNS, description, strict=True)
+    )
 
 
 def _read(
