@@ -288,7 +288,9 @@ def _page(
     }
 
 
-def run(sizes: list[int], repeat: int, moves: int, loads: int) -> dict[str, Any]:
+def run(
+    sizes: list[int], repeat: int, moves: int, loads: int, pages: bool = True
+) -> dict[str, Any]:
     print("  snapshot (server, in-process)")
     snapshots = snapshot_costs(sizes, repeat)
     for row in snapshots:
@@ -298,9 +300,10 @@ def run(sizes: list[int], repeat: int, moves: int, loads: int) -> dict[str, Any]
             f"again at the same seq {row['snapshot_warm_ms']:.1f} ms), "
             f"GET board {row['snapshot_request_ms']:.1f} ms, {row['snapshot_bytes'] / 1024:.0f} KiB"
         )
+    if not pages:
+        return {"sizes": sizes, "snapshot": snapshots}
     print("  pages (headless Chromium)")
-    pages = page_costs(sizes, moves, loads)
-    return {"sizes": sizes, "snapshot": snapshots, "pages": pages}
+    return {"sizes": sizes, "snapshot": snapshots, "pages": page_costs(sizes, moves, loads)}
 
 
 def main() -> None:
@@ -309,7 +312,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--moves", type=int, default=20)
     parser.add_argument("--loads", type=int, default=3)
+    parser.add_argument(
+        "--snapshot-only", action="store_true", help="the server's snapshot alone; writes nothing"
+    )
     args = parser.parse_args()
+    if args.snapshot_only:  # before/after a change of the snapshot, without clobbering board.json
+        run(args.sizes, args.repeat, 0, 0, pages=False)
+        return
     result = run(args.sizes, args.repeat, args.moves, args.loads)
     result["machine"] = machine()
     print(f"written {write_result('board', result)}")
