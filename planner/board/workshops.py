@@ -41,7 +41,7 @@ _PIECES = (
     .order_by(Piece.domain_id.is_(None), Piece.domain_id, Piece.position)
 )
 # The rows as the driver returns them (no JSON decoding, no datetimes): compared with the kept
-# ones to tell which pieces changed, and only those typed (board/workshops._typers) and dumped.
+# ones to tell which pieces changed, and only those typed (`_typers`) and dumped again.
 _RAW_COLUMNS = [
     sa.type_coerce(column, sa.types.NullType()).label(f"raw_{column.name}")
     for column in _PIECE_COLUMNS

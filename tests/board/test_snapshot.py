@@ -34,7 +34,7 @@ def _without_decorations(piece: dict) -> dict:
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_the_plain_dump_equals_the_schema(request, database):
     """Also the first snapshot's, which types the driver's raw values itself (each database's
-    driver gives other raw values: SQLite strings for dates and JSON, psycopg objects)."""
+    driver gives other raw values: SQLite strings for dates and JSON, psycopg2 objects)."""
     room = Room(request.getfixturevalue("app" if database == "sqlite" else "pg_app"))
     made = room.create(domain_id=room.domains[1]["id"], **FULL)
     empty = room.create(title="Pusta")
