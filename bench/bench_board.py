@@ -315,13 +315,14 @@ def main() -> None:
     parser.add_argument(
         "--snapshot-only", action="store_true", help="the server's snapshot alone; writes nothing"
     )
+    parser.add_argument("--name", default="board", help="the result file: NAME.json")
     args = parser.parse_args()
     if args.snapshot_only:  # before/after a change of the snapshot, without clobbering board.json
         run(args.sizes, args.repeat, 0, 0, pages=False)
         return
     result = run(args.sizes, args.repeat, args.moves, args.loads)
     result["machine"] = machine()
-    print(f"written {write_result('board', result)}")
+    print(f"written {write_result(args.name, result)}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import sys
 import time
 from typing import Any
 
-import bench_board
 import bench_fanout
 import bench_ops
 from common import DB_DIR, RESULTS, ROOT, disk_commit_ms, machine, write_result
@@ -74,21 +73,24 @@ def fanout(plan: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _own_process(script: str, name: str, *args: Any) -> dict[str, Any]:
+    """A part in a process of its own, as a server's would be: run in this one after the
+    fan-out loads, the snapshots measured 1.5–2× slower than alone (docs/performance.md)."""
+    command = [sys.executable, str(ROOT / "bench" / script), *map(str, args), "--name", name]
+    subprocess.run(command, check=True, cwd=ROOT)
+    return json.loads((RESULTS / f"{name}.json").read_text())
+
+
+def board(plan: dict[str, Any], name: str) -> dict[str, Any]:
+    print("board size (bench/bench_board.py)")
+    sizes, repeat = plan["sizes"], plan["snapshot_repeat"]
+    pages = ("--moves", plan["page_moves"], "--loads", plan["page_loads"])
+    return _own_process("bench_board.py", name, "--sizes", *sizes, "--repeat", repeat, *pages)
+
+
 def documents(plan: dict[str, Any], name: str) -> dict[str, Any]:
     print("documents (bench/bench_documents.py)")
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "bench_documents.py"),
-            "--repeat",
-            str(plan["documents_repeat"]),
-            "--name",
-            name,
-        ],
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads((RESULTS / f"{name}.json").read_text())
+    return _own_process("bench_documents.py", name, "--repeat", plan["documents_repeat"])
 
 
 def _fmt(value: float, digits: int = 1) -> str:
@@ -326,11 +328,7 @@ def main() -> None:
         summary["ops"] = bench_ops.measure(plan["op_moves"], 100, profile=False)
         write_result(f"ops{suffix}", {"machine": summary["machine"], "ops": summary["ops"]})
     if "board" in parts:
-        print("board size")
-        summary["board"] = bench_board.run(
-            plan["sizes"], plan["snapshot_repeat"], plan["page_moves"], plan["page_loads"]
-        )
-        write_result(f"board{suffix}", summary["board"])
+        summary["board"] = board(plan, f"board{suffix}")
     if "documents" in parts:
         summary["documents"] = documents(plan, f"documents{suffix}")
     summary["load_average_end"] = os.getloadavg()
