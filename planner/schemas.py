@@ -324,6 +324,7 @@ class PlainDump:
                 raise TypeError(f"{schema.__name__}.{name}: no plain dump for {kind}")
         self.names = tuple(name for name, _ in convert)
         self._convert = tuple(convert)
+        self.row = self.raw_row([None] * len(convert))  # values already typed (a Core row)
 
     def __call__(self, obj: Any) -> dict[str, Any]:
         return self.row([getattr(obj, name) for name in self.names])
@@ -331,18 +332,12 @@ class PlainDump:
     def mapping(self, values: Mapping[str, Any]) -> dict[str, Any]:
         return self.row([values[name] for name in self.names])
 
-    def row(self, values: Sequence[Any]) -> dict[str, Any]:
-        out = {}
-        for (name, to_wire), value in zip(self._convert, values, strict=True):
-            out[name] = value if to_wire is None or value is None else to_wire(value)
-        return out
-
     def raw_row(
         self, typers: Sequence[Callable[[Any], Any] | None]
     ) -> Callable[[Sequence[Any]], dict[str, Any]]:
-        """`row` for values as the driver gives them, `typers` being the columns' result
-        processors: typing and the wire's conversion in one step, and only for the fields that
-        need either (a first snapshot reads 2 000 rows once, raw, to keep them)."""
+        """A `row` for values as the driver gives them, `typers` being the columns' result
+        processors (None: typed already): typing and the wire's conversion in one step, and
+        only for the fields that need either (a snapshot reads 2 000 rows once, raw)."""
         names = self.names
         steps = [
             (name, _then(to_type, to_wire))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ _PIECES = (
     .order_by(Piece.domain_id.is_(None), Piece.domain_id, Piece.position)
 )
 # The rows as the driver returns them (no JSON decoding, no datetimes): compared with the kept
-# ones to tell which pieces changed, and only those typed (`_typers`) and dumped again.
+# ones to tell which pieces changed, and only those typed (`_raw_dump`) and dumped again.
 _RAW_COLUMNS = [
     sa.type_coerce(column, sa.types.NullType()).label(f"raw_{column.name}")
     for column in _PIECE_COLUMNS
@@ -158,26 +159,28 @@ def _pieces(workshop: Workshop) -> tuple[list[dict[str, Any]], _Kept | None]:
     if kept is not None and kept.key == key:
         return [dict(piece) for piece in kept.dumped.values()], None
     result = db.session.connection().execute(_RAW_PIECES, {"workshop": workshop.id})
-    dump = dump_piece.raw_row(_typers(result.cursor.description))
+    type_codes = tuple(entry[1] for entry in result.cursor.description)
+    dump = _raw_dump(db.session.get_bind().dialect, type_codes)
     same = kept.raw if kept is not None and kept.key[1] == key[1] else {}
     raw: dict[int, tuple[Any, ...]] = {}
     dumped: dict[int, dict[str, Any]] = {}
     for row in result:
         values = raw[row[0]] = tuple(row)
         dumped[row[0]] = kept.dumped[row[0]] if same.get(row[0]) == values else dump(values)
-    fresh = _Kept(key, raw, dumped)
-    return [dict(piece) for piece in fresh.dumped.values()], fresh
+    return [dict(piece) for piece in dumped.values()], _Kept(key, raw, dumped)
 
 
-def _typers(description: Sequence[Sequence[Any]]) -> tuple[Callable[[Any], Any] | None, ...]:
-    """The columns' own result processors, as SQLAlchemy applies them to a typed read: the
-    first snapshot then reads the rows once (raw, as kept) instead of twice. PostgreSQL's
-    driver tells the type of each column in the cursor's description (Numeric needs it)."""
-    dialect = db.session.get_bind().dialect
-    return tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, entry[1])
-        for column, entry in zip(_PIECE_COLUMNS, description, strict=True)
-    )
+@functools.lru_cache(maxsize=16)
+def _raw_dump(dialect: sa.Dialect, type_codes: tuple[Any, ...]) -> Callable[[Sequence[Any]], Any]:
+    """The dump of a raw row, typed with the columns' own result processors as SQLAlchemy
+    applies them to a typed read: a snapshot then reads the rows once (raw, as kept) instead of
+    twice. PostgreSQL's driver gives each column's type in the cursor's description (Numeric
+    needs it). Made once per database and shape, not per snapshot."""
+    typers = [
+        column.type.dialect_impl(dialect).result_processor(dialect, code)
+        for column, code in zip(_PIECE_COLUMNS, type_codes, strict=True)
+    ]
+    return dump_piece.raw_row(typers)
 
 
 def _read(
