@@ -7,7 +7,7 @@ from typing import Any
 
 import flask_babel
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -22,9 +22,10 @@ MAX_SOCKET_MESSAGE = 2 * 1024 * 1024  # bigger frames are cut off by Engine.IO
 
 
 def select_locale() -> str:
-    """The language chosen with the switch, else the browser's preference, else Polish."""
+    """The language chosen with the switch, else the browser's preference, else Polish; with
+    no request (a socket's `op`, planner.realtime) the one put on `g`, else Polish."""
     if not has_request_context():
-        return "pl"
+        return g.get("locale") or "pl"
     chosen = session.get("lang")
     if chosen in ("pl", "en"):
         return chosen
@@ -105,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(pages_transfer.bp)
     realtime.route_handshake_path(app)
+    realtime.register()
     app.after_request(_security_headers)
     # The language is cached on `g`; a request inside an app context that is already open
     # (tests, CLI) must still choose its own.

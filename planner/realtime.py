@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, emit, join_room
 from marshmallow import ValidationError
 from werkzeug.local import LocalProxy
 
-from planner import durability
+from planner import durability, select_locale
 from planner.auth import actor_for_token
 from planner.board import (
     COMBINABLE,
@@ -36,6 +36,7 @@ from planner.schemas import ConnectAuthSchema, DragSchema, ParticipantSchema, Sy
 from planner.shutdown import drain
 
 log = logging.getLogger(__name__)
+LOCALE = "planner.locale"  # the socket's handshake environ: its language
 _connect_auth = ConnectAuthSchema()
 _sync = SyncSchema()
 _drag = DragSchema()
@@ -261,8 +262,8 @@ def _refuse(code: str) -> ConnectionRefusedError:
     return ConnectionRefusedError(code)
 
 
-def _client() -> Client:
-    client = presence.clients.get(request.sid)
+def _client(sid: str | None = None) -> Client:
+    client = presence.clients.get(sid or request.sid)
     if client is None:  # the socket was never admitted
         raise BoardError("unauthorized", _("Connect again."))
     return client
@@ -334,6 +335,7 @@ def on_connect(auth: Any = None) -> None:
     join_room(events_room(workshop_id, args.get("compact", False)))
     join_room(viewer_room(workshop_id, actor))
     presence.add(request.sid, Client(actor, workshop_id))
+    request.environ[LOCALE] = select_locale()  # the socket's language, for `op` (see there)
     db.session.rollback()
     name, body = _catch_up(db.session.get(Workshop, workshop_id), args.get("since"), actor)
     emit(name, body)
@@ -371,19 +373,32 @@ def _limit_ops(sid: str) -> None:
     window.hit(sid)
 
 
-@socketio.on("op")
-def on_op(payload: Any = None) -> dict[str, Any]:
-    try:
-        client = _client()
-        if not client.actor.is_staff:  # facilitators' consoles and scripts are trusted accounts
-            _limit_ops(request.sid)
-        if _too_large(payload):
-            raise BoardError("too_large", _("The change is too large."))
-        with drain.track():
-            ack = submit(client.workshop_id, client.actor, payload).ack()
-        return {**ack, "event": visibility.redact(ack["event"], client.actor)}
-    except BoardError as err:
-        return {"ok": False, **err.to_dict()}
+def on_op(sid: str, payload: Any = None) -> dict[str, Any] | None:
+    """`op`, the event of the live path, in an app context but no request context: the one
+    Flask-SocketIO pushes for every event (matching the URL, opening the session cookie, the
+    teardown) cost ~0.2 ms a move, ~4 % of the server's CPU at 200 clients × 25 moves/s
+    (docs/performance.md, fix 23). Registered on the Socket.IO server itself (`register`)."""
+    environ = socketio.server.get_environ(sid)
+    if environ is None:  # the socket is gone
+        return None
+    with environ["flask.app"].app_context():
+        g.locale = environ.get(LOCALE)  # chosen at connect, from the handshake (select_locale)
+        try:
+            client = _client(sid)
+            if not client.actor.is_staff:  # facilitators' consoles and scripts are trusted
+                _limit_ops(sid)
+            if _too_large(payload):
+                raise BoardError("too_large", _("The change is too large."))
+            with drain.track():
+                ack = submit(client.workshop_id, client.actor, payload).ack()
+            return {**ack, "event": visibility.redact(ack["event"], client.actor)}
+        except BoardError as err:
+            return {"ok": False, **err.to_dict()}
+
+
+def register() -> None:
+    """The handlers that bypass Flask-SocketIO, on the Socket.IO server of the app just made."""
+    socketio.server.on("op", on_op)
 
 
 @socketio.on("sync")

@@ -206,6 +206,21 @@ def test_too_large_op_is_refused_and_connection_stays(room: Room):
     )["ok"]
 
 
+def test_an_op_is_answered_in_the_language_of_the_sockets_handshake(room: Room):
+    """`op` runs without a request context (planner.realtime.on_op): the language is the one
+    chosen when the socket connected."""
+    bad = {"op_id": op_id(), "type": "piece.teleport"}
+    polish = room.socket()
+    english = socketio.test_client(
+        room.app,
+        auth={"token": room.staff_token, "workshop_id": room.id},
+        headers={"Accept-Language": "en-GB,en;q=0.9"},
+    )
+    assert polish.emit("op", bad, callback=True)["error"]["message"] == "Nieznany typ operacji."
+    assert english.emit("op", bad, callback=True)["error"]["message"] == "Unknown op type."
+    assert polish.emit("op", bad, callback=True)["error"]["message"] == "Nieznany typ operacji."
+
+
 def test_reconnect_with_since_gets_exactly_the_missed_events(room: Room):
     first = room.socket()
     seq = received(first, "snapshot")[0]["seq"]
