@@ -262,8 +262,8 @@ def _refuse(code: str) -> ConnectionRefusedError:
     return ConnectionRefusedError(code)
 
 
-def _client(sid: str | None = None) -> Client:
-    client = presence.clients.get(sid or request.sid)
+def _client(sid: str) -> Client:
+    client = presence.clients.get(sid)
     if client is None:  # the socket was never admitted
         raise BoardError("unauthorized", _("Connect again."))
     return client
@@ -404,7 +404,7 @@ def register() -> None:
 @socketio.on("sync")
 def on_sync(payload: Any = None) -> dict[str, Any]:
     try:
-        client = _client()
+        client = _client(request.sid)
         args = _sync.load(payload if isinstance(payload, dict) else {})
     except ValidationError as exc:
         return BoardError.from_validation(exc, _("The request is not valid.")).to_dict()
@@ -424,7 +424,7 @@ def _dragging(client: Client, piece_id: int, state: str) -> dict[str, Any]:
 @socketio.on("drag")
 def on_drag(payload: Any = None) -> dict[str, Any]:
     try:
-        client = _client()
+        client = _client(request.sid)
         args = _drag.load(payload if isinstance(payload, dict) else {})
         piece = db.session.get(Piece, args["piece_id"])
         if piece is None or piece.workshop_id != client.workshop_id:
