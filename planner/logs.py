@@ -31,6 +31,10 @@ def configure(port: int, level: str = "INFO") -> None:
     """Log to stdout as JSON lines; the port tells processes on one host apart."""
     global PROCESS
     PROCESS = f"{socket.gethostname()}:{os.getpid()}:{port}"
+    # The JSON lines name the process themselves and no thread: not looking up the current
+    # thread for every record saves ~50 µs per "op applied" line under eventlet, where each
+    # socket event runs in a new green thread that `threading.current_thread()` does not know.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

@@ -14,6 +14,7 @@ from flask import Flask, abort, current_app, g, request, session
 from flask_babel import gettext as _
 from flask_socketio import ConnectionRefusedError, emit, join_room
 from marshmallow import ValidationError
+from socketio import PubSubManager
 from werkzeug.local import LocalProxy
 
 from planner import durability, select_locale
@@ -88,9 +89,12 @@ def _emit_events(workshop_id: int, events: list[dict[str, Any]]) -> None:
     moves of one turn of the loop, under load dozens) as one `events` message: one frame and
     one send per socket instead of one per move (docs/protocol.md)."""
     moves: list[dict[str, Any]] = []
+    full = events_room(workshop_id, compact=False)
+    to_full = _may_have_members(full)
     for event in events:
         if event["type"] == "piece.move":
-            socketio.emit("event", event, to=events_room(workshop_id, compact=False))
+            if to_full:
+                socketio.emit("event", event, to=full)
             moves.append(compact(event))
             continue
         _emit_compact_moves(workshop_id, moves)
@@ -99,6 +103,16 @@ def _emit_events(workshop_id: int, events: list[dict[str, Any]]) -> None:
         else:
             socketio.emit("event", event, to=room(workshop_id))
     _emit_compact_moves(workshop_id, moves)
+
+
+def _may_have_members(name: str) -> bool:
+    """Whether an emit to this room could reach anyone. python-socketio encodes an event before
+    it looks for the room's members; a room of this process's sockets that is empty (no socket
+    asked for full moves) is skipped. Through a message queue the members may be elsewhere."""
+    manager = socketio.server.manager
+    if isinstance(manager, PubSubManager):
+        return True
+    return next(iter(manager.get_participants("/", name)), None) is not None
 
 
 def _emit_compact_moves(workshop_id: int, moves: list[dict[str, Any]]) -> None:
