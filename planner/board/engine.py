@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from planner import durability
-from planner.board import phases
+from planner.board import compiled, phases
 from planner.board.actor import Actor
 from planner.board.errors import BoardError
 from planner.board.facilitation import board_locked
@@ -169,7 +169,7 @@ def _open(workshop_id: int, actor: Actor, payloads: list[Any]) -> tuple[sa.Row, 
     single = len(op_ids) == 1
     params = {"workshop": workshop_id, "op_id": op_ids[0] if single else None, "actor": actor.id}
     query = _opening(single, not actor.is_staff)
-    row = db.session.connection().execute(query, params).one_or_none()
+    row = compiled.execute(db.session.connection(), query, params).one_or_none()
     if row is None:
         raise BoardError("not_found", _("No such workshop."))
     found = row._mapping
@@ -191,7 +191,7 @@ _DEFERRED = frozenset({"piece.create"})
 
 
 def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[Applied]:
-    session = db.session
+    session = db.session()  # the session itself: its scoped proxy looks it up at every use
     workshop, stored = _open(workshop_id, actor, payloads)
     prepared = [_prepare(workshop, actor, payload, stored) for payload in payloads]
     results: list[Applied | dict[str, Any]] = []  # new events are dumped once committed
@@ -205,19 +205,19 @@ def _apply_locked(workshop_id: int, actor: Actor, payloads: list[Any]) -> list[A
             continue
         spec, args = item
         if spec.type not in _DEFERRED:
-            written = _set_seq(workshop_id, written, seq)  # the rule sees the log so far
-            _insert_events(deferred)
+            written = _set_seq(session, workshop_id, written, seq)  # the rule sees the log so far
+            _insert_events(session, deferred)
             run.clear()
         data = spec.rule(Context(session, workshop_id, actor, cache, run), args)
         seq += 1
         event = _event(workshop_id, seq, spec, args, actor, data)
         deferred.append(event)
         if spec.type not in _DEFERRED:
-            written = _set_seq(workshop_id, written, seq)
-            _insert_events(deferred)
+            written = _set_seq(session, workshop_id, written, seq)
+            _insert_events(session, deferred)
         results.append(event)
-    _set_seq(workshop_id, written, seq)
-    _insert_events(deferred)
+    _set_seq(session, workshop_id, written, seq)
+    _insert_events(session, deferred)
     return _commit(workshop_id, results)
 
 
@@ -237,9 +237,9 @@ def _apply_each_locked(
 ) -> list[Applied | BoardError]:
     """The checks and their order are apply_batch's for one op; an op_id sent twice in one
     transaction is applied once (the second gets the first's answer, as a repeat)."""
-    session = db.session
-    row = session.connection().execute(_opening(False, False), {"workshop": workshop_id})
-    workshop = row.one_or_none()
+    session = db.session()
+    params = {"workshop": workshop_id}
+    workshop = compiled.execute(session.connection(), _opening(False, False), params).one_or_none()
     if workshop is None:
         return [BoardError("not_found", _("No such workshop.")) for _op in ops]
     stored = _stored(workshop_id, [op_id for _a, p in ops if (op_id := _op_id(p)) is not None])
@@ -273,8 +273,8 @@ def _apply_each_locked(
         events.append(event)
         results.append(event)
         applied[args["op_id"]] = event
-    _set_seq(workshop_id, workshop.seq, seq)
-    _insert_events(events)  # these rules read neither the log nor the seq
+    _set_seq(session, workshop_id, workshop.seq, seq)
+    _insert_events(session, events)  # these rules read neither the log nor the seq
     return _commit(workshop_id, results)
 
 
@@ -330,26 +330,26 @@ _INSERT_EVENT = sa.insert(Event.__table__)
 _SET_SEQ = sa.update(Workshop.__table__).where(Workshop.__table__.c.id == sa.bindparam("ws"))
 
 
-def _set_seq(workshop_id: int, written: int, seq: int) -> int:
+def _set_seq(session: so.Session, workshop_id: int, written: int, seq: int) -> int:
     """Store the workshop's seq if it moved (`written` is the stored one); a workshop object
     a rule loaded is kept in step. The seq now stored."""
     if written != seq:
-        db.session.connection().execute(_SET_SEQ, {"ws": workshop_id, "seq": seq})
-        loaded = db.session.identity_map.get(so.util.identity_key(Workshop, workshop_id))
+        compiled.execute(session.connection(), _SET_SEQ, {"ws": workshop_id, "seq": seq})
+        loaded = session.identity_map.get(so.util.identity_key(Workshop, workshop_id))
         if loaded is not None:
             so.attributes.set_committed_value(loaded, "seq", seq)
     return seq
 
 
-def _insert_events(events: list[dict[str, Any]]) -> None:
+def _insert_events(session: so.Session, events: list[dict[str, Any]]) -> None:
     """Store these events in one statement and empty the list; data a deferred rule returned
     as a function is made now, after one flush of what those rules added."""
     if not events:
         return
     if any(callable(event["data"]) for event in events):
-        db.session.flush()
+        session.flush()
         for event in events:
             if callable(event["data"]):
                 event["data"] = event["data"]()
-    db.session.connection().execute(_INSERT_EVENT, events)
+    compiled.execute_many(session.connection(), _INSERT_EVENT, events)
     events.clear()

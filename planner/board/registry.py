@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from marshmallow import Schema
 
+from planner.board import compiled
 from planner.board.actor import Actor
 from planner.models import Workshop
 
@@ -31,12 +32,12 @@ class Context:
         read its row; a move needs nothing more than its id)."""
         return self.session.get(Workshop, self.workshop_id)
 
-    def execute(self, statement: sa.Executable, params: dict[str, Any]) -> sa.CursorResult:
+    def execute(self, statement: sa.Executable, params: dict[str, Any]) -> compiled.Rows:
         """A Core statement on the transaction's connection, after flushing what the rules
-        added as objects (as `session.execute` would): the live path's statements skip the
-        session's per-statement work."""
+        added as objects (as `session.execute` would). Built once (module level or cached):
+        it is compiled once per database, then runs on the DBAPI cursor (board/compiled.py)."""
         self.session.flush()
-        return self.session.connection().execute(statement, params)
+        return compiled.execute(self.session.connection(), statement, params)
 
 
 # The event's data; a rule in engine._DEFERRED may return it as a function called after a flush.
