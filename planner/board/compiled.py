@@ -27,17 +27,27 @@ class _Plan:
     keys: tuple[str, ...]  # the parameters in the DBAPI's order (positional), or by name
     positional: bool
     binds: tuple[tuple[str, Processor, Any], ...]  # name, bind processor, value if not given
-    row: type | None  # a named tuple of the selected columns; None for DML
+    row: type[Row] | None  # None for DML
     column_types: tuple[sa.types.TypeEngine, ...]
     typers: dict[tuple[Any, ...], tuple[tuple[int, Callable[[Any], Any]], ...]] = field(
         default_factory=dict
     )  # per the cursor's type codes (PostgreSQL names them; SQLite gives None)
 
 
-def _row_type(names: Sequence[str | None]) -> type:
+class Row:
+    """A row of a SELECT run here: a named tuple of its columns, used as a SQLAlchemy Row is
+    (attributes, index, `_mapping`)."""
+
+    __slots__ = ()
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return self._asdict()  # type: ignore[attr-defined]
+
+
+def _row_type(names: Sequence[str | None]) -> type[Row]:
     base = collections.namedtuple("Row", [str(name) for name in names], rename=True)  # type: ignore[misc]
-    # attribute, index and `_mapping` access, as callers of a SQLAlchemy Row use it
-    return type("Row", (base,), {"__slots__": (), "_mapping": property(base._asdict)})
+    return type("Row", (Row, base), {"__slots__": ()})
 
 
 @functools.lru_cache(maxsize=512)
@@ -132,7 +142,7 @@ def execute(connection: sa.Connection, statement: sa.Executable, params: dict[st
             values = list(raw)
             for i, processor in typers:
                 values[i] = processor(values[i])
-            rows.append(plan.row._make(values))
+            rows.append(plan.row._make(values))  # type: ignore[attr-defined]
         return Rows(rows)
     finally:
         cursor.close()

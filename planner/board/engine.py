@@ -54,7 +54,7 @@ def _op_id(payload: Any) -> str | None:
     return op_id if isinstance(op_id, str) else None
 
 
-def _check_rights(spec: OpSpec, workshop: sa.Row, actor: Actor) -> None:
+def _check_rights(spec: OpSpec, workshop: compiled.Row, actor: Actor) -> None:
     """Role, phase and lock come before the fields: a forbidden op is refused whatever it holds."""
     if actor.is_staff:
         return
@@ -68,7 +68,7 @@ def _check_rights(spec: OpSpec, workshop: sa.Row, actor: Actor) -> None:
 
 
 def _prepare(
-    workshop: sa.Row, actor: Actor, payload: Any, stored: dict[str, Event]
+    workshop: compiled.Row, actor: Actor, payload: Any, stored: dict[str, Event]
 ) -> Applied | tuple[OpSpec, dict]:
     """A repeat is answered as before, whatever it holds; else rights, then fields."""
     if (op_id := _op_id(payload)) is not None and (done := stored.get(op_id)) is not None:
@@ -161,7 +161,9 @@ def _opening(single: bool, participant: bool) -> sa.Select:
     return query
 
 
-def _open(workshop_id: int, actor: Actor, payloads: list[Any]) -> tuple[sa.Row, dict[str, Event]]:
+def _open(
+    workshop_id: int, actor: Actor, payloads: list[Any]
+) -> tuple[compiled.Row, dict[str, Event]]:
     """Lock the workshop's row and find what was applied before; for a live op in one
     statement: the workshop's row (a row, not an object: rules that change the workshop load
     it), whether its op_id is stored, whether the participant was removed."""

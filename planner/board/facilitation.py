@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from planner.board import lookup, phases
+from planner.board import compiled, lookup, phases
 from planner.board.errors import BoardError
 from planner.board.registry import Context, op
 from planner.models import Piece, Workshop, utcnow
@@ -170,7 +169,7 @@ def check_zone(ctx: Context, *domain_ids: int | None) -> None:
             )
 
 
-def check_piece(ctx: Context, piece: Piece | sa.Row) -> None:
+def check_piece(ctx: Context, piece: Piece | compiled.Row) -> None:
     if not ctx.actor.is_staff and piece.locked:
         raise BoardError("locked", _("This piece is locked by the facilitator."))
 

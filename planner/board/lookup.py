@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from planner.board import compiled
 from planner.board.errors import BoardError
 from planner.board.registry import Context
 from planner.models import Domain, Group, Piece
 
-Row = TypeVar("Row", Piece, Domain, Group, sa.Row)
+Row = TypeVar("Row", Piece, Domain, Group, compiled.Row)
 
 
 _ZONES = sa.select(Domain.__table__.c["id", "key", "name", "locked"]).where(
@@ -21,7 +22,7 @@ _ZONES = sa.select(Domain.__table__.c["id", "key", "name", "locked"]).where(
 )
 
 
-def zones(ctx: Context) -> dict[int, sa.Row]:
+def zones(ctx: Context) -> dict[int, compiled.Row]:
     """The workshop's domains as plain rows (id, key, name, locked) by id: what a move or a
     create checks, without loading them as objects. Read once per op, or once for a run of creates
     (an import): `ctx.run` is emptied before any rule that could change a domain."""

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from planner.board import facilitation, inbox, lookup
+from planner.board import compiled, facilitation, inbox, lookup
 from planner.board.errors import BoardError
 from planner.board.presets import CODE_PREFIXES
 from planner.board.registry import Context, op
@@ -168,7 +168,7 @@ def _claim_code(ctx: Context, code: str, generated: bool = False) -> None:
     codes.add(code)
 
 
-def next_code(ctx: Context, domain: Domain | sa.Row | None) -> str:
+def next_code(ctx: Context, domain: Domain | compiled.Row | None) -> str:
     """The next free code of a domain's series, e.g. MOB-03 (NEW-01 in the tray)."""
     prefix = "NEW" if domain is None else CODE_PREFIXES.get(domain.key, domain.key[:3].upper())
     prefix = re.sub(r"[^A-Za-z0-9]", "", prefix) or "DZ"
@@ -292,7 +292,9 @@ def _move_statement(shape: tuple[tuple[bool, bool], ...]) -> sa.Update:
     )
 
 
-def _place(ctx: Context, piece: sa.Row, zone: int | None, position: int, *spans: Span) -> dict:
+def _place(
+    ctx: Context, piece: compiled.Row, zone: int | None, position: int, *spans: Span
+) -> dict:
     """Write a moved piece's place and shift the spans, in one Core UPDATE (no unit of work);
     the piece's dump."""
     values = {
@@ -312,7 +314,7 @@ def _place(ctx: Context, piece: sa.Row, zone: int | None, position: int, *spans:
     return dump_piece.mapping({**piece._mapping, **values})
 
 
-def _piece_and_zone_size(ctx: Context, piece_id: int, zone: int | None) -> sa.Row:
+def _piece_and_zone_size(ctx: Context, piece_id: int, zone: int | None) -> compiled.Row:
     """The piece's row, with how many pieces the target zone holds (`zone_size`) and whether
     either zone is locked, in one statement: the live path's hottest, and rows cost less than
     objects."""

@@ -34,7 +34,7 @@ def test_a_row_is_typed_as_sqlalchemy_types_it(room: Room):
     connection = db.session.connection()
     expected = connection.execute(_BY_ID, {"piece": piece["id"]}).one()
     row = compiled.execute(connection, _BY_ID, {"piece": piece["id"]}).one_or_none()
-    assert tuple(row) == tuple(expected)
+    assert isinstance(row, compiled.Row) and tuple(row) == tuple(expected)
     assert dict(row._mapping) == dict(expected._mapping)
     assert row.updated_at.tzinfo is not None and row.partners == ["Kraków"]
     assert row.seven == 7 and row.locked is False
