@@ -17,8 +17,11 @@ import statistics
 import time
 from typing import Any
 
+import requests
 from common import BareServer, OurServer, Probe, machine, percentile, write_result
 from loadgen import Spec, worker_main
+
+from planner.durability import SLOW_FSYNC_SECONDS
 
 P99_LIMIT_MS = 250.0
 
@@ -210,7 +213,10 @@ def scenario(
                 "rss_per_client_kib": (rss_connected - rss_idle) / 1024 / clients,
             }
             if seconds:
+                disk = _disk(server)
                 result["load"] = fleet.phase(probe, rate, seconds)
+                if disk is not None:  # ours on SQLite: the fsyncs every event waited for
+                    result["load"]["disk"] = _disk_delta(disk, _disk(server))
             if capacity_rates:
                 best, steps = capacity(fleet, probe, capacity_rates, capacity_seconds)
                 result["capacity_moves_per_s"] = best
@@ -220,6 +226,23 @@ def scenario(
             fleet.close()
     finally:
         server.stop()
+
+
+def _disk(server: OurServer | BareServer) -> dict[str, Any] | None:
+    if not isinstance(server, OurServer):
+        return None
+    return requests.get(f"{server.url}/healthz", timeout=10).json().get("disk")
+
+
+def _disk_delta(before: dict[str, Any], after: dict[str, Any] | None) -> dict[str, Any]:
+    """The phase's fsyncs and those over planner.durability.SLOW_FSYNC_SECONDS; the slowest is
+    since the server started (its setup's few included)."""
+    assert after is not None
+    return {
+        "fsyncs": after["fsyncs"] - before["fsyncs"],
+        "slow_fsyncs": after["slow_fsyncs"] - before["slow_fsyncs"],
+        "slowest_fsync_ms": after["slowest_fsync_ms"],
+    }
 
 
 # Counts add up over rounds ("nothing lost" must hold in each); every other figure is the
@@ -234,6 +257,13 @@ def _median_load(loads: list[dict[str, Any]]) -> dict[str, Any]:
             merged[key] = sum(load[key] for load in loads)
         elif isinstance(value, int | float) and key not in ("rate", "clients", "movers"):
             merged[key] = statistics.median(load[key] for load in loads)
+    if "disk" in merged:
+        disks = [load["disk"] for load in loads]
+        merged["disk"] = {
+            "fsyncs": sum(d["fsyncs"] for d in disks),
+            "slow_fsyncs": sum(d["slow_fsyncs"] for d in disks),
+            "slowest_fsync_ms": max(d["slowest_fsync_ms"] for d in disks),
+        }
     return merged
 
 
@@ -270,11 +300,17 @@ def compare(
             runs[kind].append(result := scenario(kind, clients, movers, rate, seconds, **once))
             if "load" in result:
                 load = result["load"]
+                disk = ""
+                if "disk" in load:
+                    disk = (
+                        f", fsyncs ≥ {SLOW_FSYNC_SECONDS * 1000:.0f} ms "
+                        f"{load['disk']['slow_fsyncs']} of {load['disk']['fsyncs']}"
+                    )
                 print(
                     f"    p50 {load['p50_ms']:.1f} p99 {load['p99_ms']:.1f} "
                     f"max {load['max_ms']:.0f} ms, lost {load['lost']}, "
                     f"server CPU {load['server_cpu_cores']:.2f}, "
-                    f"generator CPU {load['generator_cpu_cores']:.2f}"
+                    f"generator CPU {load['generator_cpu_cores']:.2f}{disk}"
                 )
     for kind in ("bare", "ours"):
         out[kind] = dict(runs[kind][0])  # connections, RSS per client, capacity: the first round

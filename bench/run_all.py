@@ -160,6 +160,14 @@ def table(summary: dict[str, Any]) -> list[str]:
                     spread = " / ".join(_fmt(r[key], 2) for r in each)
                     title = f"{label}: {name}, ours / bare in each round"
                     lines.append(f"| {title} | | | {spread} | | |")
+            disks = [r["disk"] for r in part["ours"].get("load_rounds", []) if "disk" in r]
+            if disks:  # every event waits for its fsync: a slow one delays all behind it
+                each = " / ".join(f"{d['slow_fsyncs']} of {d['fsyncs']}" for d in disks)
+                slowest = max(d["slowest_fsync_ms"] for d in disks)
+                slow_ms = bench_fanout.SLOW_FSYNC_SECONDS * 1000
+                title = f"{label}: ours' fsyncs ≥ {slow_ms:.0f} ms in each round"
+                title += f" (slowest {slowest:.0f} ms)"
+                lines.append(f"| {title} | {each} | | | | |")
             row(f"{label}: server RSS MiB", ours["server_rss_mib"], bare["server_rss_mib"])
             row(
                 f"{label}: load generator CPU (cores)",

@@ -12,6 +12,10 @@ fsync covers all the commits of a burst.
 
 The same OS thread runs SQLite's WAL checkpoints, which a commit would otherwise run itself every
 ~1 000 pages (more fsyncs, on the loop).
+
+Since every event waits for its fsync, a disk whose fsync now and then takes tens of milliseconds
+lags every tablet at once (docs/performance.md). The fsyncs are counted, the slow ones logged
+and both reported by /healthz, so that an operator can tell the disk from the server.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +38,8 @@ from planner.extensions import db, socketio
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 1.0
+SLOW_FSYNC_SECONDS = 0.05  # about three frames: every event behind it shows late
+SLOW_LOG_SECONDS = 10.0  # at most one warning per this; the count says how many
 DEFERRED = "planner.durability.deferred"  # session.info key: the op engine waits by itself
 
 
@@ -61,6 +68,10 @@ class GroupCommit:
         self.pending: list[Ticket] = []
         self.wake = socketio.server.eio.create_event()
         self.serving: int | None = None  # the syncer's thread while it runs callbacks
+        self.slow_seconds = SLOW_FSYNC_SECONDS
+        self.fsyncs = self.slow_fsyncs = 0
+        self.slowest = 0.0  # seconds, since start
+        self.slow_logged_at: float | None = None
 
     def ticket(self, callback: Callable[[], Any] | None) -> Ticket:
         ticket = Ticket(callback, socketio.server.eio.create_event())
@@ -94,12 +105,38 @@ class GroupCommit:
             while self.pending:
                 batch, self.pending = self.pending, []
                 error = None
+                started = time.monotonic()
                 try:
                     self.offload(self.fsync)
                 except Exception as exc:  # the disk failed: say so to everyone waiting
                     log.critical("fsync of the SQLite WAL failed", exc_info=True)
                     error = exc
+                self._count(time.monotonic() - started, len(batch))
                 self._serve(batch, error)
+
+    def _count(self, seconds: float, commits: int) -> None:
+        """Counted for /healthz; a slow one is logged, at most once per SLOW_LOG_SECONDS."""
+        self.fsyncs += 1
+        self.slowest = max(self.slowest, seconds)
+        if seconds < self.slow_seconds:
+            return
+        self.slow_fsyncs += 1
+        now = time.monotonic()
+        if self.slow_logged_at is None or now - self.slow_logged_at >= SLOW_LOG_SECONDS:
+            self.slow_logged_at = now
+            ms, slow = round(seconds * 1000, 1), self.slow_fsyncs
+            log.warning(
+                "slow disk: the events of %d commits waited for one fsync",
+                commits,
+                extra={"fields": {"fsync_ms": ms, "commits": commits, "slow_fsyncs": slow}},
+            )
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "fsyncs": self.fsyncs,
+            "slow_fsyncs": self.slow_fsyncs,
+            "slowest_fsync_ms": round(self.slowest * 1000, 1),
+        }
 
     def _serve(self, batch: list[Ticket], error: BaseException | None) -> None:
         """The callbacks in order, then every waiter is released, whatever failed."""
@@ -143,6 +180,11 @@ def when_durable(callback: Callable[[], Any] | None = None) -> Ticket:
             callback()
         return Ticket(None)
     return _active.ticket(callback)
+
+
+def disk_report() -> dict[str, Any] | None:
+    """The fsyncs of group commit since start (None without it), for /healthz."""
+    return None if _active is None else _active.report()
 
 
 @sa.event.listens_for(so.Session, "after_commit")

@@ -22,7 +22,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from planner import api, auth
+from planner import api, auth, durability
 from planner.board import find_by_code
 from planner.board.workshops import format_code, workshop_schema
 from planner.extensions import db
@@ -179,4 +179,6 @@ def healthz():
             report["queue"] = "ok"
         except Exception:
             report.update(status="error", queue="error")
+    if (disk := durability.disk_report()) is not None:  # a slow disk lags, it is not down
+        report["disk"] = disk
     return report, 200 if report["status"] == "ok" else 503

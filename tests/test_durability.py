@@ -5,6 +5,7 @@ thread whose fsync the test holds back."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -187,3 +188,29 @@ def test_a_head_is_announced_only_once_the_events_it_counts_were_sent(room: Room
     heads.join(WAIT)
     names = [m["name"] for m in watcher.get_received()]
     assert names.count("event") == 1 and names.index("event") < names.index("head")
+
+
+def test_fsyncs_are_counted_for_healthz_and_a_slow_one_logged_once_per_interval(
+    room: Room, disk: Disk, caplog
+):
+    """A disk whose fsync now and then takes tens of ms lags every tablet at once: the operator
+    sees it in /healthz and the log (without a slow disk here: the threshold is moved)."""
+    (piece,), _watcher = _pieces(room, disk, 1)
+    http = room.app.test_client()
+    disk.gate.set()
+    disk.group.slow_seconds, disk.group.slow_logged_at = 3600.0, None  # none is slow
+    before = http.get("/healthz").get_json()["disk"]
+    with caplog.at_level(logging.WARNING, logger="planner.durability"):
+        submit(room.id, room.staff, _move(room, piece, 0))
+        fast = http.get("/healthz").get_json()["disk"]
+        disk.group.slow_seconds = 0.0  # every one is slow
+        submit(room.id, room.staff, _move(room, piece, 1))
+        submit(room.id, room.staff, _move(room, piece, 2))
+        slow = http.get("/healthz").get_json()["disk"]
+    assert fast["fsyncs"] > before["fsyncs"] and fast["slow_fsyncs"] == before["slow_fsyncs"]
+    assert slow["fsyncs"] - fast["fsyncs"] >= 2  # each op waited for its own
+    assert slow["slow_fsyncs"] - fast["slow_fsyncs"] == slow["fsyncs"] - fast["fsyncs"]
+    assert slow["slowest_fsync_ms"] >= 0
+    warnings = [r for r in caplog.records if r.name == "planner.durability"]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING  # then only counted
+    assert warnings[0].fields["slow_fsyncs"] == fast["slow_fsyncs"] + 1

@@ -11,6 +11,7 @@ import time
 
 import psycopg2
 import pytest
+import requests
 
 from tests.mirror import BoardClient
 from tests.support import ROOT, drop_pg_database, fresh_pg_database
@@ -163,3 +164,19 @@ def test_a_lost_broadcast_is_caught_up_from_the_head(make_live_server):
         conn.execute("UPDATE workshop SET seq = ? WHERE id = ?", (seq + 1, workshop["id"]))
     assert client.mirror.wait_for_seq(seq + 1, timeout=15)
     client.close()
+
+
+def test_healthz_counts_the_fsyncs_every_event_waits_for(make_live_server):
+    """On SQLite the running server reports its group commit's fsyncs (a slow disk shows)."""
+    server = make_live_server()
+    workshop = server.create_workshop()
+    domains = [d["id"] for d in server.snapshot(workshop["id"])["domains"]]
+    before = requests.get(f"{server.url}/healthz", timeout=5).json()
+    client = BoardClient(server.url, server.staff_token, workshop["id"]).connect()
+    ack = client.op("piece.create", piece={"title": "P"}, domain_id=domains[0])
+    after = requests.get(f"{server.url}/healthz", timeout=5).json()
+    client.close()
+    assert ack["ok"] and before["status"] == after["status"] == "ok"
+    assert after["disk"]["fsyncs"] > before["disk"]["fsyncs"] > 0
+    assert after["disk"]["slowest_fsync_ms"] > 0
+    assert set(after["disk"]) == {"fsyncs", "slow_fsyncs", "slowest_fsync_ms"}
