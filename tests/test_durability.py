@@ -210,7 +210,6 @@ def test_fsyncs_are_counted_for_healthz_and_a_slow_one_logged_once_per_interval(
     assert fast["fsyncs"] > before["fsyncs"] and fast["slow_fsyncs"] == before["slow_fsyncs"]
     assert slow["fsyncs"] - fast["fsyncs"] >= 2  # each op waited for its own
     assert slow["slow_fsyncs"] - fast["slow_fsyncs"] == slow["fsyncs"] - fast["fsyncs"]
-    assert slow["slowest_fsync_ms"] >= 0
     warnings = [r for r in caplog.records if r.name == "planner.durability"]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING  # then only counted
     assert warnings[0].fields["slow_fsyncs"] == fast["slow_fsyncs"] + 1

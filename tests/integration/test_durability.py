@@ -178,5 +178,4 @@ def test_healthz_counts_the_fsyncs_every_event_waits_for(make_live_server):
     client.close()
     assert ack["ok"] and before["status"] == after["status"] == "ok"
     assert after["disk"]["fsyncs"] > before["disk"]["fsyncs"] > 0
-    assert after["disk"]["slowest_fsync_ms"] >= 0 and after["disk"]["slow_fsyncs"] >= 0
     assert set(after["disk"]) == {"fsyncs", "slow_fsyncs", "slowest_fsync_ms"}
