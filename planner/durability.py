@@ -21,6 +21,7 @@ and both reported by /healthz, so that an operator can tell the disk from the se
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sqlite3
 import threading
@@ -71,7 +72,7 @@ class GroupCommit:
         self.slow_seconds = SLOW_FSYNC_SECONDS
         self.fsyncs = self.slow_fsyncs = 0
         self.slowest = 0.0  # seconds, since start
-        self.slow_logged_at: float | None = None
+        self.slow_logged_at = -math.inf  # monotonic time of the last warning
 
     def ticket(self, callback: Callable[[], Any] | None) -> Ticket:
         ticket = Ticket(callback, socketio.server.eio.create_event())
@@ -79,17 +80,20 @@ class GroupCommit:
         self.wake.set()
         return ticket
 
-    def fsync(self) -> None:
-        """In the OS thread. fsync on any descriptor of the file syncs what every connection
-        wrote to it; no WAL means the last connection closed and checkpointed it (synced)."""
+    def fsync(self) -> float:
+        """In the OS thread; the seconds it took (the disk's own time, not the event loop's
+        hand-off). fsync on any descriptor of the file syncs what every connection wrote to
+        it; no WAL means the last connection closed and checkpointed it (synced)."""
+        started = time.monotonic()
         try:
             fd = os.open(self.wal, os.O_RDONLY)
         except FileNotFoundError:
-            return
+            return 0.0
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
+        return time.monotonic() - started
 
     def checkpoint(self) -> None:  # in the OS thread: its own connection, never the pool's
         connection = sqlite3.connect(self.database, timeout=10)
@@ -106,19 +110,13 @@ class GroupCommit:
                 batch, self.pending = self.pending, []
                 error = None
                 try:
-                    seconds = self.offload(self._timed_fsync)
+                    seconds = self.offload(self.fsync)
                 except Exception as exc:  # the disk failed: say so to everyone waiting
                     log.critical("fsync of the SQLite WAL failed", exc_info=True)
                     error = exc
                 else:
                     self._count(seconds, len(batch))
                 self._serve(batch, error)
-
-    def _timed_fsync(self) -> float:
-        """In the OS thread: the disk's own time, not the event loop's hand-off."""
-        started = time.monotonic()
-        self.fsync()
-        return time.monotonic() - started
 
     def _count(self, seconds: float, commits: int) -> None:
         """Counted for /healthz; a slow one is logged, at most once per SLOW_LOG_SECONDS."""
@@ -128,7 +126,7 @@ class GroupCommit:
             return
         self.slow_fsyncs += 1
         now = time.monotonic()
-        if self.slow_logged_at is None or now - self.slow_logged_at >= SLOW_LOG_SECONDS:
+        if now - self.slow_logged_at >= SLOW_LOG_SECONDS:
             self.slow_logged_at = now
             ms, slow = round(seconds * 1000, 1), self.slow_fsyncs
             log.warning(

@@ -6,6 +6,7 @@ thread whose fsync the test holds back."""
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -198,7 +199,7 @@ def test_fsyncs_are_counted_for_healthz_and_a_slow_one_logged_once_per_interval(
     (piece,), _watcher = _pieces(room, disk, 1)
     http = room.app.test_client()
     disk.gate.set()
-    disk.group.slow_seconds, disk.group.slow_logged_at = 3600.0, None  # none is slow
+    disk.group.slow_seconds, disk.group.slow_logged_at = 3600.0, -math.inf  # none slow
     before = http.get("/healthz").get_json()["disk"]
     with caplog.at_level(logging.WARNING, logger="planner.durability"):
         submit(room.id, room.staff, _move(room, piece, 0))
